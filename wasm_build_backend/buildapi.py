@@ -1,0 +1,158 @@
+"""The PEP 517 and PEP 660 hooks, and the wheel build behind them."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from .cache import Cache
+from .config import Project, load_project
+from .elf import glibc_needed
+from .errors import BuildError
+from .executables import build_scripts
+from .layout import Layout
+from .metadata import Metadata
+from .progress import say
+from .sdist import write_sdist
+from .settings import BuildSettings, ConfigSettings, parse_settings
+from .wheel import WheelWriter, wheel_text
+
+T = TypeVar("T")
+
+
+def _user_errors(hook: Callable[..., T]) -> Callable[..., T]:
+    """Report a BuildError as one clear message instead of a traceback from the hook."""
+
+    @functools.wraps(hook)
+    def wrapper(*args: object, **kwargs: object) -> T:
+        try:
+            return hook(*args, **kwargs)
+        except BuildError as e:
+            print(f"wasm-build-backend: error: {e}", file=sys.stderr, flush=True)
+            raise SystemExit(1) from None
+
+    return wrapper
+
+
+def _dist_info(meta: Metadata) -> str:
+    return f"{meta.dist_name}-{meta.version}.dist-info"
+
+
+def _metadata_files(project: Project) -> dict[str, bytes]:
+    """The .dist-info files that do not depend on the build: METADATA, entry points, licenses."""
+    meta = project.metadata
+    files = {"METADATA": meta.core_metadata().encode()}
+    entry_points = meta.entry_points_txt()
+    if entry_points:
+        files["entry_points.txt"] = entry_points.encode()
+    for rel in meta.license_files:
+        files[f"licenses/{rel}"] = (project.root / rel).read_bytes()
+    return files
+
+
+def _package_files(project: Project) -> dict[str, Path]:
+    files = {}
+    for package in project.packages:
+        folder = project.root / package
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                files[f"{folder.name}/{path.relative_to(folder).as_posix()}"] = path
+    return files
+
+
+def build_project_wheel(
+    root: Path, wheel_directory: Path, settings: BuildSettings, *, editable: bool = False
+) -> str:
+    """Build the project at `root` into a wheel in `wheel_directory`; returns its file name."""
+    project = load_project(root).with_engine(settings.engine)
+    meta = project.metadata
+    target = settings.resolved_target()
+    layout = Layout.for_distribution(meta.dist_name)
+    scripts = build_scripts(
+        project.root, project.scripts, target, layout, Cache(settings.cache_dir), editable=editable
+    )
+    glibc = None
+    if target.os == "linux" and target.libc == "glibc":
+        needed = [v for v in (glibc_needed(p) for p in scripts.files.values()) if v]
+        glibc = max(needed, default=None)
+    tag = f"py3-none-{target.platform_tag(glibc)}"
+    data = f"{meta.dist_name}-{meta.version}.data"
+    filename = f"{meta.dist_name}-{meta.version}-{tag}.whl"
+
+    writer = WheelWriter(wheel_directory / filename, _dist_info(meta))
+    for rel, path in scripts.files.items():
+        writer.add_file(f"{data}/scripts/{rel}", path, executable=rel in scripts.executables)
+    if editable:
+        # Python packages are imported from the source tree; each parent folder
+        # goes on sys.path once.
+        parents = sorted({str((project.root / p).parent) for p in project.packages})
+        if parents:
+            writer.add(f"__editable__.{meta.dist_name}.pth", ("\n".join(parents) + "\n").encode())
+    else:
+        for rel, path in _package_files(project).items():
+            writer.add_file(rel, path)
+    for rel, content in _metadata_files(project).items():
+        writer.add(f"{_dist_info(meta)}/{rel}", content)
+    writer.write(wheel_text([tag]))
+    say(f"built {filename}")
+    return filename
+
+
+# ---- PEP 517 ----
+
+
+@_user_errors
+def get_requires_for_build_wheel(config_settings: ConfigSettings | None = None) -> list[str]:
+    parse_settings(config_settings)
+    return []
+
+
+@_user_errors
+def get_requires_for_build_sdist(config_settings: ConfigSettings | None = None) -> list[str]:
+    return []
+
+
+@_user_errors
+def prepare_metadata_for_build_wheel(
+    metadata_directory: str, config_settings: ConfigSettings | None = None
+) -> str:
+    project = load_project(Path.cwd())
+    dist_info = Path(metadata_directory) / _dist_info(project.metadata)
+    for rel, content in _metadata_files(project).items():
+        (dist_info / rel).parent.mkdir(parents=True, exist_ok=True)
+        (dist_info / rel).write_bytes(content)
+    return dist_info.name
+
+
+@_user_errors
+def build_wheel(
+    wheel_directory: str,
+    config_settings: ConfigSettings | None = None,
+    metadata_directory: str | None = None,
+) -> str:
+    return build_project_wheel(Path.cwd(), Path(wheel_directory), parse_settings(config_settings))
+
+
+@_user_errors
+def build_sdist(sdist_directory: str, config_settings: ConfigSettings | None = None) -> str:
+    return write_sdist(load_project(Path.cwd()), Path(sdist_directory))
+
+
+# ---- PEP 660 ----
+
+get_requires_for_build_editable = get_requires_for_build_wheel
+prepare_metadata_for_build_editable = prepare_metadata_for_build_wheel
+
+
+@_user_errors
+def build_editable(
+    wheel_directory: str,
+    config_settings: ConfigSettings | None = None,
+    metadata_directory: str | None = None,
+) -> str:
+    return build_project_wheel(
+        Path.cwd(), Path(wheel_directory), parse_settings(config_settings), editable=True
+    )

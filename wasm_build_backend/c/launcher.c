@@ -1,0 +1,488 @@
+/* The native executable of a script: loads the Wasmtime library shipped beside
+ * it, sets up the WASI sandbox its build configured, and runs the module it
+ * carries, behaving as `wasmtime run` would (exit codes, trap messages).
+ *
+ * The library is loaded at run time rather than linked so that the executable
+ * needs nothing but the system's own libraries at link time (no import library
+ * for Windows or macOS, no DT_NEEDED entry that auditwheel would act on). */
+#if !defined(_WIN32)
+#define _GNU_SOURCE /* mkdtemp, nftw, realpath */
+#endif
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "launcher.h"
+#include "wasmtime_api.h"
+
+#if defined(_WIN32)
+#include <windows.h>
+#include <shellapi.h>
+#define WBB_TRAP_EXIT 3 /* what `wasmtime run` gives on Windows (abort()) */
+#define WBB_SEP "\\"
+#else
+#include <dlfcn.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+#define WBB_TRAP_EXIT 134 /* 128 + SIGABRT, what `wasmtime run` gives on Unix */
+#define WBB_SEP "/"
+#if defined(__APPLE__)
+#include <mach-o/dyld.h>
+#endif
+#endif
+
+#define WBB_FN_FIELD(ret, name, params) ret(*name) params;
+static struct {
+    WBB_WASMTIME_API(WBB_FN_FIELD)
+} api;
+
+static const char *program = "launcher";
+static char *tmp_dirs[8];
+static size_t tmp_dir_count;
+
+static void cleanup_tmp_dirs(void);
+
+static void fail(int code, const char *fmt, ...) {
+    va_list args;
+    fprintf(stderr, "%s: ", program);
+    va_start(args, fmt);
+    vfprintf(stderr, fmt, args);
+    va_end(args);
+    fputc('\n', stderr);
+    cleanup_tmp_dirs();
+    exit(code);
+}
+
+static void *checked_malloc(size_t size) {
+    void *p = malloc(size ? size : 1);
+    if (!p) fail(1, "out of memory");
+    return p;
+}
+
+static char *join(const char *a, const char *b, const char *c) {
+    size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+    char *out = checked_malloc(la + lb + lc + 1);
+    memcpy(out, a, la);
+    memcpy(out + la, b, lb);
+    memcpy(out + la + lb, c, lc + 1);
+    return out;
+}
+
+/* ---- platform: own location, library loading, temp folders, timers ---- */
+
+#if defined(_WIN32)
+
+static char *utf8_from_wide(const wchar_t *w) {
+    int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
+    char *s = checked_malloc((size_t)n);
+    WideCharToMultiByte(CP_UTF8, 0, w, -1, s, n, NULL, NULL);
+    return s;
+}
+
+static wchar_t *wide_from_utf8(const char *s) {
+    int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
+    wchar_t *w = checked_malloc((size_t)n * sizeof(wchar_t));
+    MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n);
+    return w;
+}
+
+static char *executable_dir(void) {
+    wchar_t buf[32768];
+    DWORD n = GetModuleFileNameW(NULL, buf, 32768);
+    if (n == 0 || n >= 32768) fail(1, "cannot find its own location");
+    while (n > 0 && buf[n - 1] != L'\\' && buf[n - 1] != L'/') n--;
+    buf[n > 0 ? n - 1 : 0] = 0;
+    return utf8_from_wide(buf);
+}
+
+static HMODULE library;
+
+static const char *load_library(const char *path) {
+    static char message[512];
+    wchar_t *wpath = wide_from_utf8(path);
+    /* Search the library's own folder for its dependencies, not the cwd. */
+    library = LoadLibraryExW(wpath, NULL, LOAD_WITH_ALTERED_SEARCH_PATH);
+    free(wpath);
+    if (library) return NULL;
+    DWORD err = GetLastError();
+    if (!FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, err, 0,
+                        message, sizeof message, NULL))
+        snprintf(message, sizeof message, "error %lu", (unsigned long)err);
+    message[strcspn(message, "\r\n")] = 0;
+    return message;
+}
+
+static void *library_symbol(const char *name) {
+    return (void *)GetProcAddress(library, name);
+}
+
+static char *home_dir(void) {
+    const char *home = getenv("USERPROFILE");
+    return home ? join(home, "", "") : NULL;
+}
+
+static char *make_tmp_dir(void) {
+    wchar_t base[MAX_PATH + 1], path[MAX_PATH + 64];
+    DWORD n = GetTempPathW(MAX_PATH + 1, base);
+    if (n == 0) return NULL;
+    for (unsigned attempt = 0; attempt < 100; attempt++) {
+        unsigned r = (GetCurrentProcessId() * 2654435761u) ^ GetTickCount() ^ (attempt * 40503u);
+        _snwprintf(path, MAX_PATH + 64, L"%lswasm-%08x", base, r);
+        if (CreateDirectoryW(path, NULL)) return utf8_from_wide(path);
+        if (GetLastError() != ERROR_ALREADY_EXISTS) return NULL;
+    }
+    return NULL;
+}
+
+static void remove_tree(const char *path) {
+    /* SHFileOperation wants a double-NUL-terminated list. */
+    wchar_t *w = wide_from_utf8(path);
+    size_t n = wcslen(w);
+    wchar_t *list = checked_malloc((n + 2) * sizeof(wchar_t));
+    memcpy(list, w, n * sizeof(wchar_t));
+    list[n] = 0;
+    list[n + 1] = 0;
+    SHFILEOPSTRUCTW op;
+    memset(&op, 0, sizeof op);
+    op.wFunc = FO_DELETE;
+    op.pFrom = list;
+    op.fFlags = FOF_NOCONFIRMATION | FOF_NOERRORUI | FOF_SILENT;
+    SHFileOperationW(&op);
+    free(list);
+    free(w);
+}
+
+static wasm_engine_t *timer_engine;
+
+static DWORD WINAPI timer_main(LPVOID arg) {
+    Sleep((DWORD)(uintptr_t)arg);
+    api.wasmtime_engine_increment_epoch(timer_engine);
+    return 0;
+}
+
+static void start_timer(wasm_engine_t *engine, uint64_t ms) {
+    timer_engine = engine;
+    HANDLE t = CreateThread(NULL, 0, timer_main, (LPVOID)(uintptr_t)ms, 0, NULL);
+    if (!t) fail(1, "cannot start the timeout timer");
+    CloseHandle(t);
+}
+
+static void install_signal_cleanup(void) {}
+
+#else /* POSIX */
+
+static char *executable_dir(void) {
+    char *path = NULL;
+#if defined(__APPLE__)
+    uint32_t size = 0;
+    _NSGetExecutablePath(NULL, &size);
+    char *raw = checked_malloc(size);
+    if (_NSGetExecutablePath(raw, &size) != 0) fail(1, "cannot find its own location");
+    path = realpath(raw, NULL);
+    free(raw);
+#else
+    /* Resolves symlinks too, so a script linked elsewhere (pipx) still finds
+     * the files installed beside its real location. */
+    path = realpath("/proc/self/exe", NULL);
+#endif
+    if (!path) fail(1, "cannot find its own location: %s", strerror(errno));
+    char *slash = strrchr(path, '/');
+    if (slash) *slash = 0;
+    return path;
+}
+
+static void *library;
+
+static const char *load_library(const char *path) {
+    library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    return library ? NULL : dlerror();
+}
+
+static void *library_symbol(const char *name) {
+    return dlsym(library, name);
+}
+
+static char *home_dir(void) {
+    const char *home = getenv("HOME");
+    return home ? join(home, "", "") : NULL;
+}
+
+static char *make_tmp_dir(void) {
+    const char *base = getenv("TMPDIR");
+    char *templ = join(base && *base ? base : "/tmp", "/wasm-", "XXXXXX");
+    if (!mkdtemp(templ)) {
+        free(templ);
+        return NULL;
+    }
+    return templ;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+    (void)st;
+    (void)type;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void remove_tree(const char *path) {
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void *timer_main(void *arg) {
+    uint64_t ms = wbb_script.timeout_ms;
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+    api.wasmtime_engine_increment_epoch((wasm_engine_t *)arg);
+    return NULL;
+}
+
+static void start_timer(wasm_engine_t *engine, uint64_t ms) {
+    (void)ms;
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, timer_main, engine) != 0)
+        fail(1, "cannot start the timeout timer");
+    pthread_detach(thread);
+}
+
+/* The private temporary folder must go away also when the user interrupts the
+ * program, so the usual terminating signals clean up and then re-raise. */
+static void on_signal(int sig) {
+    cleanup_tmp_dirs();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void install_signal_cleanup(void) {
+    if (tmp_dir_count == 0) return;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
+}
+
+#endif
+
+static void cleanup_tmp_dirs(void) {
+    while (tmp_dir_count > 0) remove_tree(tmp_dirs[--tmp_dir_count]);
+}
+
+/* ---- Wasmtime ---- */
+
+static void load_runtime(const char *exe_dir) {
+    char *path = join(exe_dir, WBB_SEP, wbb_script.runtime_library);
+    const char *err = load_library(path);
+    if (err)
+        fail(1, "cannot load its WebAssembly runtime (Wasmtime %s) from %s: %s; reinstall the package",
+             wbb_script.wasmtime_version, path, err);
+#define WBB_FN_LOAD(ret, name, params)                                                     \
+    *(void **)&api.name = library_symbol(#name);                                           \
+    if (!api.name)                                                                         \
+        fail(1, "the library at %s is not the Wasmtime %s runtime this program needs (no %s)", \
+             path, wbb_script.wasmtime_version, #name);
+    WBB_WASMTIME_API(WBB_FN_LOAD)
+    free(path);
+}
+
+static char *error_text(wasmtime_error_t *error, wasm_trap_t *trap) {
+    wasm_name_t msg = {0, NULL};
+    if (error)
+        api.wasmtime_error_message(error, &msg);
+    else
+        api.wasm_trap_message(trap, &msg);
+    char *text = checked_malloc(msg.size + 1);
+    memcpy(text, msg.data, msg.size);
+    text[msg.size] = 0;
+    api.wasm_byte_vec_delete(&msg);
+    return text;
+}
+
+static void check(wasmtime_error_t *error, const char *what) {
+    if (error) fail(1, "%s: %s", what, error_text(error, NULL));
+}
+
+static wasm_config_t *make_config(void) {
+    wasm_config_t *config = api.wasm_config_new();
+    for (size_t i = 0; i < wbb_script.setting_count; i++) {
+        const struct wbb_setting *s = &wbb_script.settings[i];
+        void *fn = library_symbol(s->function);
+        if (!fn)
+            fail(1, "the Wasmtime runtime lacks %s: it is not version %s", s->function,
+                 wbb_script.wasmtime_version);
+        switch (s->kind) {
+        case WBB_SET_BOOL: ((void (*)(wasm_config_t *, bool))fn)(config, s->value != 0); break;
+        case WBB_SET_U8: ((void (*)(wasm_config_t *, uint8_t))fn)(config, (uint8_t)s->value); break;
+        case WBB_SET_U64: ((void (*)(wasm_config_t *, uint64_t))fn)(config, s->value); break;
+        }
+    }
+    if (wbb_script.module_path)
+        /* Editable installs compile at every start; Wasmtime's own cache makes
+         * that a lookup after the first run. */
+        api.wasmtime_config_cache_config_load(config, NULL);
+    return config;
+}
+
+static uint8_t *read_file(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    if (!f) fail(1, "cannot open %s: %s", path, strerror(errno));
+    size_t cap = 1 << 16, len = 0;
+    uint8_t *buf = checked_malloc(cap);
+    for (;;) {
+        size_t n = fread(buf + len, 1, cap - len, f);
+        len += n;
+        if (len < cap) break;
+        cap *= 2;
+        uint8_t *bigger = realloc(buf, cap);
+        if (!bigger) fail(1, "out of memory");
+        buf = bigger;
+    }
+    fclose(f);
+    *size = len;
+    return buf;
+}
+
+static wasmtime_module_t *load_module(wasm_engine_t *engine) {
+    wasmtime_module_t *module = NULL;
+    wasmtime_error_t *error;
+    if (wbb_script.module_path) {
+        size_t size;
+        uint8_t *bytes = read_file(wbb_script.module_path, &size);
+        error = api.wasmtime_module_new(engine, bytes, size, &module);
+        free(bytes);
+        if (error) fail(1, "%s: %s", wbb_script.module_path, error_text(error, NULL));
+    } else {
+        error = api.wasmtime_module_deserialize(engine, wbb_script.artifact,
+                                                wbb_script.artifact_size, &module);
+        if (error)
+            fail(1, "the Wasmtime runtime beside this program cannot load its code "
+                    "(built for Wasmtime %s): %s", wbb_script.wasmtime_version,
+                 error_text(error, NULL));
+    }
+    return module;
+}
+
+static char *host_path(const struct wbb_dir *dir, const char *exe_dir) {
+    switch (dir->kind) {
+    case WBB_DIR_DATA: return join(exe_dir, WBB_SEP, dir->host);
+    case WBB_DIR_TMP: {
+        char *path = make_tmp_dir();
+        if (!path) fail(1, "cannot create a temporary folder for %s: %s", dir->guest, strerror(errno));
+        if (tmp_dir_count < sizeof tmp_dirs / sizeof tmp_dirs[0]) tmp_dirs[tmp_dir_count++] = path;
+        return path;
+    }
+    case WBB_DIR_HOST:
+        if (dir->host[0] == '~' && (dir->host[1] == 0 || dir->host[1] == '/' || dir->host[1] == '\\')) {
+            char *home = home_dir();
+            if (!home) fail(1, "cannot expand %s: no home folder is set", dir->host);
+            return join(home, "", dir->host + 1);
+        }
+        return join(dir->host, "", "");
+    }
+    return NULL;
+}
+
+static wasi_config_t *make_wasi(int argc, char **argv, const char *exe_dir) {
+    wasi_config_t *wasi = api.wasi_config_new();
+    if (!api.wasi_config_set_argv(wasi, (size_t)argc, (const char *const *)argv))
+        fail(1, "invalid arguments");
+    switch (wbb_script.env_mode) {
+    case WBB_ENV_ALL: api.wasi_config_inherit_env(wasi); break;
+    case WBB_ENV_NONE: break;
+    case WBB_ENV_LIST: {
+        const char **names = checked_malloc(wbb_script.env_count * sizeof(char *));
+        const char **values = checked_malloc(wbb_script.env_count * sizeof(char *));
+        size_t n = 0;
+        for (size_t i = 0; i < wbb_script.env_count; i++) {
+            const char *value = getenv(wbb_script.env_names[i]);
+            if (!value) continue;
+            names[n] = wbb_script.env_names[i];
+            values[n++] = value;
+        }
+        if (!api.wasi_config_set_env(wasi, n, names, values)) fail(1, "invalid environment");
+        break;
+    }
+    }
+    api.wasi_config_inherit_stdin(wasi);
+    api.wasi_config_inherit_stdout(wasi);
+    api.wasi_config_inherit_stderr(wasi);
+    for (size_t i = 0; i < wbb_script.dir_count; i++) {
+        const struct wbb_dir *dir = &wbb_script.dirs[i];
+        char *path = host_path(dir, exe_dir);
+        if (!api.wasi_config_preopen_dir(wasi, path, dir->guest, dir->writable != 0))
+            fail(1, "cannot open directory %s (for %s in the sandbox)", path, dir->guest);
+        free(path);
+    }
+    return wasi;
+}
+
+static int run(int argc, char **argv) {
+    char *exe_dir = executable_dir();
+    load_runtime(exe_dir);
+
+    wasm_engine_t *engine = api.wasm_engine_new_with_config(make_config());
+    if (!engine) fail(1, "cannot create the Wasmtime engine");
+    wasmtime_module_t *module = load_module(engine);
+
+    wasmtime_store_t *store = api.wasmtime_store_new(engine, NULL, NULL);
+    wasmtime_context_t *context = api.wasmtime_store_context(store);
+    if (wbb_script.max_memory >= 0)
+        api.wasmtime_store_limiter(store, wbb_script.max_memory, -1, -1, -1, -1);
+
+    wasmtime_linker_t *linker = api.wasmtime_linker_new(engine);
+    check(api.wasmtime_linker_define_wasi(linker), "cannot define WASI");
+    check(api.wasmtime_context_set_wasi(context, make_wasi(argc, argv, exe_dir)),
+          "cannot set up WASI");
+    install_signal_cleanup();
+
+    if (wbb_script.timeout_ms > 0) {
+        api.wasmtime_context_set_epoch_deadline(context, 1);
+        start_timer(engine, wbb_script.timeout_ms);
+    }
+
+    wasmtime_error_t *error = api.wasmtime_linker_module(linker, context, "", 0, module);
+    wasmtime_func_t start;
+    wasm_trap_t *trap = NULL;
+    if (!error) error = api.wasmtime_linker_get_default(linker, context, "", 0, &start);
+    if (!error) error = api.wasmtime_func_call(context, &start, NULL, 0, NULL, 0, &trap);
+
+    int status = 0;
+    if (error && api.wasmtime_error_exit_status(error, &status)) {
+        /* proc_exit(n) */
+    } else if (error || trap) {
+        fflush(stdout);
+        fprintf(stderr, "Error: failed to run main module `%s`\n\nCaused by:\n    %s\n",
+                wbb_script.module_name, error_text(error, trap));
+        status = WBB_TRAP_EXIT;
+    }
+    fflush(stdout);
+    cleanup_tmp_dirs();
+    return status;
+}
+
+static const char *base_name(const char *path) {
+    const char *base = path;
+    for (const char *p = path; *p; p++)
+        if (*p == '/' || *p == '\\') base = p + 1;
+    return base;
+}
+
+#if defined(_WIN32)
+int wmain(int argc, wchar_t **wargv) {
+    char **argv = checked_malloc(((size_t)argc + 1) * sizeof(char *));
+    for (int i = 0; i < argc; i++) argv[i] = utf8_from_wide(wargv[i]);
+    argv[argc] = NULL;
+    if (argc > 0) program = base_name(argv[0]);
+    return run(argc, argv);
+}
+#else
+int main(int argc, char **argv) {
+    if (argc > 0) program = base_name(argv[0]);
+    return run(argc, argv);
+}
+#endif

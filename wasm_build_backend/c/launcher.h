@@ -1,0 +1,60 @@
+/* What the build writes into each executable: the script's sandbox policy and
+ * engine settings. The backend generates one C file per executable that defines
+ * `wbb_script` (see wasm_build_backend/engines/wasmtime.py); the launcher code
+ * itself is the same for every script of a target. */
+#ifndef WBB_LAUNCHER_H
+#define WBB_LAUNCHER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum wbb_env_mode { WBB_ENV_ALL, WBB_ENV_NONE, WBB_ENV_LIST };
+
+/* Where a preopened directory comes from on the host. */
+enum wbb_dir_kind {
+    WBB_DIR_HOST, /* a path resolved at run time: `~` is home, relative is the cwd */
+    WBB_DIR_DATA, /* a folder shipped beside the executable, relative to its folder */
+    WBB_DIR_TMP   /* a fresh private temporary folder, removed at exit */
+};
+
+struct wbb_dir {
+    enum wbb_dir_kind kind;
+    const char *host;
+    const char *guest;
+    int writable;
+};
+
+/* An engine setting, applied by name to the runtime's config exactly as the
+ * build applied it before precompiling: a mismatch would make the artifact
+ * fail to load. */
+enum wbb_setting_kind { WBB_SET_BOOL, WBB_SET_U8, WBB_SET_U64 };
+
+struct wbb_setting {
+    const char *function;
+    enum wbb_setting_kind kind;
+    uint64_t value;
+};
+
+struct wbb_script {
+    const char *runtime_library; /* relative to the executable's folder */
+    const char *wasmtime_version;
+    const char *module_name;     /* for messages: the .wasm the script came from */
+    /* Exactly one of these: a precompiled artifact carried in the executable,
+     * or a .wasm file on disk compiled at run time (editable installs). */
+    const unsigned char *artifact;
+    size_t artifact_size;
+    const char *module_path;
+    enum wbb_env_mode env_mode;
+    const char *const *env_names;
+    size_t env_count;
+    const struct wbb_dir *dirs;
+    size_t dir_count;
+    const struct wbb_setting *settings;
+    size_t setting_count;
+    int64_t max_memory;     /* bytes; negative: no limit */
+    uint64_t timeout_ms;    /* wall-clock limit; 0: none */
+};
+
+extern const struct wbb_script wbb_script;
+
+#endif

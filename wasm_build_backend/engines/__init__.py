@@ -1,0 +1,51 @@
+"""Engines: each turns a validated module and a target into a native executable.
+
+`wasmtime` precompiles the module and links a launcher that loads the Wasmtime
+library shipped beside it; `wasm2c` (planned) translates the module to C.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from ..cache import Cache
+from ..config import Script
+from ..errors import BuildError
+from ..layout import Layout
+from ..target import Target
+from ..wasmfile import WasmModule
+
+
+@dataclass(frozen=True)
+class Executable:
+    """An engine's product: the executable and the files it needs beside it."""
+
+    path: Path
+    support: dict[str, Path] = field(default_factory=dict)  # relative to the executable's folder
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    script: Script
+    module: WasmModule
+    target: Target
+    layout: Layout
+    cache: Cache
+    editable: bool = False  # run the module from the source tree instead of carrying it
+    data_dirs: dict[str, str] = field(default_factory=dict)  # guest -> host, relative or absolute
+
+
+class Engine(Protocol):
+    name: str
+
+    def build(self, request: BuildRequest) -> Executable: ...
+
+
+def get_engine(name: str) -> Engine:
+    if name == "wasmtime":
+        from .wasmtime import WasmtimeEngine
+
+        return WasmtimeEngine()
+    raise BuildError(f"the {name!r} engine is not available yet; use engine = \"wasmtime\"")

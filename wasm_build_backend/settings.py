@@ -1,0 +1,56 @@
+"""Build options from PEP 517 config settings (`-C key=value`) and the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Union
+
+from .config import check_engine
+from .errors import BuildError
+from .target import Target, host_target, parse_tag
+
+ConfigSettings = Mapping[str, Union[str, list[str], None]]
+
+_KEYS = {
+    "engine": "override the engine of every script (wasmtime or wasm2c)",
+    "target": "the wheel platform tag to build for (default: this machine)",
+    "cache-dir": "where compiled modules and launchers are cached",
+}
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    engine: str | None = None
+    target: Target | None = None
+    cache_dir: Path | None = None
+
+    def resolved_target(self) -> Target:
+        return self.target or host_target()
+
+
+def _pairs(config_settings: ConfigSettings) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for key, value in config_settings.items():
+        values = value if isinstance(value, list) else [value or ""]
+        if key == "--build-option":  # older pip: -C--build-option=--key=value
+            for option in values:
+                k, _, v = option.lstrip("-").partition("=")
+                pairs[k] = v
+        else:
+            pairs[key.lstrip("-")] = values[-1]  # given twice: the last one wins
+    return pairs
+
+
+def parse_settings(config_settings: ConfigSettings | None) -> BuildSettings:
+    pairs = _pairs(config_settings or {})
+    unknown = sorted(set(pairs) - set(_KEYS))
+    if unknown:
+        valid = "; ".join(f"{k}: {v}" for k, v in _KEYS.items())
+        raise BuildError(f"unknown config setting(s) {', '.join(unknown)}; valid settings: {valid}")
+    return BuildSettings(
+        engine=check_engine(pairs["engine"], "config setting engine") if "engine" in pairs else None,
+        target=parse_tag(pairs["target"]) if pairs.get("target") else None,
+        cache_dir=Path(pairs["cache-dir"]) if pairs.get("cache-dir") else None,
+    )
