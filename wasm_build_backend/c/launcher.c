@@ -296,9 +296,11 @@ static char *error_text(wasmtime_error_t *error, wasm_trap_t *trap) {
         api.wasmtime_error_message(error, &msg);
     else
         api.wasm_trap_message(trap, &msg);
-    char *text = checked_malloc(msg.size + 1);
-    memcpy(text, msg.data, msg.size);
-    text[msg.size] = 0;
+    size_t size = msg.size;
+    while (size > 0 && (msg.data[size - 1] == '\n' || msg.data[size - 1] == ' ')) size--;
+    char *text = checked_malloc(size + 1);
+    memcpy(text, msg.data, size);
+    text[size] = 0;
     api.wasm_byte_vec_delete(&msg);
     return text;
 }
@@ -421,6 +423,29 @@ static wasi_config_t *make_wasi(int argc, char **argv, const char *exe_dir) {
     return wasi;
 }
 
+/* Wasmtime's message is an error chain ("msg\n\nCaused by:\n    cause"); print it
+ * numbered and indented as `wasmtime run` does, under the same heading. */
+static void print_failure(const char *text) {
+    static const char caused_by[] = "\n\nCaused by:\n";
+    fprintf(stderr, "Error: failed to run main module `%s`\n\nCaused by:\n"
+                    "    0: failed to invoke command default\n",
+            wbb_script.module_name);
+    int index = 1;
+    const char *p = text;
+    while (p) {
+        while (*p == ' ') p++;
+        const char *end = strstr(p, caused_by);
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        fprintf(stderr, "%4s%d: ", "", index++);
+        for (size_t i = 0; i < len; i++) {
+            fputc(p[i], stderr);
+            if (p[i] == '\n') fputs("       ", stderr);
+        }
+        fputc('\n', stderr);
+        p = end ? end + sizeof caused_by - 1 : NULL;
+    }
+}
+
 static int run(int argc, char **argv) {
     char *exe_dir = executable_dir();
     load_runtime(exe_dir);
@@ -456,8 +481,7 @@ static int run(int argc, char **argv) {
         /* proc_exit(n) */
     } else if (error || trap) {
         fflush(stdout);
-        fprintf(stderr, "Error: failed to run main module `%s`\n\nCaused by:\n    %s\n",
-                wbb_script.module_name, error_text(error, trap));
+        print_failure(error_text(error, trap));
         status = WBB_TRAP_EXIT;
     }
     fflush(stdout);

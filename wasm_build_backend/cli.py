@@ -1,0 +1,141 @@
+"""`wasm-build-backend` / `python -m wasm_build_backend`: create-exe, inspect and build."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from . import __version__
+from .buildapi import build_project_wheel
+from .cache import Cache
+from .config import ENGINES, Sandbox, Script, check_script_name, parse_dir, parse_size
+from .errors import BuildError
+from .executables import build_scripts
+from .layout import Layout
+from .settings import BuildSettings
+from .target import SUPPORTED_TAGS, parse_tag
+from .wasmfile import read_module
+
+
+def _create_exe(args: argparse.Namespace) -> int:
+    module = Path(args.module).resolve()
+    out = Path(args.output).resolve() if args.output else Path.cwd() / module.stem
+    target = parse_tag(args.target) if args.target else BuildSettings().resolved_target()
+    name = out.name.removesuffix(target.exe_suffix) if target.exe_suffix else out.name
+    check_script_name(name, None, {})
+    here = Path.cwd()
+    dirs = tuple(parse_dir(d, "--dir", here) for d in args.dir) if args.dir is not None else None
+    env: str | tuple[str, ...] = "all" if args.env_inherit or not args.env else tuple(args.env)
+    sandbox = Sandbox(
+        dirs=dirs if dirs is not None else Sandbox().dirs,
+        env="none" if args.no_env else env,
+        max_memory=parse_size(args.max_memory, "--max-memory", here) if args.max_memory else None,
+        timeout=args.timeout,
+    )
+    script = Script(name, module, args.engine, sandbox)
+    # The runtime goes in a hidden folder named after the executable, beside it.
+    layout = Layout(f".{name}.wasm")
+    built = build_scripts(module.parent, [script], target, layout, Cache(args.cache_dir))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for rel, path in built.files.items():
+        dest = out if rel in built.executables else out.parent / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".tmp")
+        shutil.copyfile(path, tmp)
+        os.chmod(tmp, 0o755 if rel in built.executables else 0o644)
+        os.replace(tmp, dest)
+    print(out)
+    return 0
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from .engines.wasmtime import validate
+
+    module = read_module(Path(args.module))
+    validate(module)
+    print(f"module:   {module.path}")
+    print(f"size:     {len(module.data)} bytes, sha256 {module.sha256}")
+    print(f"WASI:     {module.wasi_version or 'none (imports no WASI functions)'}")
+    print(f"command:  {'yes (exports _start)' if module.is_command else 'no: nothing to run'}")
+    print(f"engines:  {'wasmtime' if module.is_command else 'none'}")
+    by_module: dict[str, list[str]] = {}
+    for imp in module.imports:
+        by_module.setdefault(imp.module, []).append(imp.name if imp.kind == "func" else f"{imp.name} ({imp.kind})")
+    print(f"imports:  {len(module.imports)}")
+    for name, items in sorted(by_module.items()):
+        print(f"  {name}: {', '.join(sorted(items))}")
+    print(f"exports:  {len(module.exports)}")
+    for exp in module.exports:
+        print(f"  {exp.name} ({exp.kind})")
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    settings = BuildSettings(
+        engine=args.engine,
+        target=parse_tag(args.target) if args.target else None,
+        cache_dir=args.cache_dir,
+    )
+    outdir = Path(args.outdir).resolve()
+    print(outdir / build_project_wheel(Path(args.dir), outdir, settings))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wasm-build-backend",
+        description="Turn WASI command modules into native executables and platform wheels.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--target", help=f"wheel platform tag to build for, e.g. {', '.join(SUPPORTED_TAGS[:3])} (default: this machine)")
+        p.add_argument("--cache-dir", type=Path, help="build cache folder")
+
+    exe = sub.add_parser("create-exe", help="build one standalone executable from a module")
+    exe.add_argument("module", help="the WASI command module (.wasm)")
+    exe.add_argument("-o", "--output", help="the executable to write (default: the module's name)")
+    exe.add_argument("--engine", choices=ENGINES, default="wasmtime")
+    exe.add_argument("--dir", action="append", metavar="HOST[::GUEST]",
+                     help="preopen HOST (resolved when the program runs) as GUEST; repeatable; "
+                          "default: the current directory as '.'; --dir '' gives none")
+    env = exe.add_mutually_exclusive_group()
+    env.add_argument("--env-inherit", action="store_true", help="pass the whole environment (the default)")
+    env.add_argument("--env", action="append", metavar="NAME", help="pass only this variable; repeatable")
+    env.add_argument("--no-env", action="store_true", help="pass no environment variables")
+    exe.add_argument("--max-memory", metavar="SIZE", help="limit linear memory, e.g. 256MiB")
+    exe.add_argument("--timeout", type=float, metavar="SECONDS", help="wall-clock limit")
+    common(exe)
+    exe.set_defaults(func=_create_exe)
+
+    ins = sub.add_parser("inspect", help="show a module's imports, exports and what it needs")
+    ins.add_argument("module")
+    ins.set_defaults(func=_inspect)
+
+    bld = sub.add_parser("build", help="build a project's wheel (like pip wheel --no-deps)")
+    bld.add_argument("dir", nargs="?", default=".", help="the project folder (default: .)")
+    bld.add_argument("-o", "--outdir", default="dist", help="where to write the wheel (default: dist)")
+    bld.add_argument("--engine", choices=ENGINES)
+    common(bld)
+    bld.set_defaults(func=_build)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if getattr(args, "dir", None) == [""]:
+        args.dir = []
+    try:
+        result: int = args.func(args)
+        return result
+    except BuildError as e:
+        print(f"wasm-build-backend: error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
