@@ -297,7 +297,8 @@ static char *error_text(wasmtime_error_t *error, wasm_trap_t *trap) {
     else
         api.wasm_trap_message(trap, &msg);
     size_t size = msg.size;
-    while (size > 0 && (msg.data[size - 1] == '\n' || msg.data[size - 1] == ' ')) size--;
+    /* Trap messages count their NUL terminator in the size. */
+    while (size > 0 && strchr("\n ", msg.data[size - 1])) size--;
     char *text = checked_malloc(size + 1);
     memcpy(text, msg.data, size);
     text[size] = 0;

@@ -1,0 +1,109 @@
+"""Shared test machinery: real frontends, real venvs, real executables.
+
+A session wheelhouse holds this backend's own wheel and every wheel it depends on, so
+isolated builds by pip, build and uv install from it with no index: the sample
+projects' `requires = ["wasm-build-backend"]` resolves to this checkout, never to
+anything on an index.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_projects"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EXE = ".exe" if sys.platform == "win32" else ""
+
+
+def run(cmd: list[str | Path], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    """Run a command, failing the test with its output if it fails."""
+    proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+    if proc.returncode != 0:
+        pytest.fail(f"{cmd} exited {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+    return proc  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    house = tmp_path_factory.mktemp("wheelhouse")
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", house, ROOT])
+    backend = next(house.glob("wasm_build_backend-*.whl"))
+    run([sys.executable, "-m", "pip", "download", "-q", "-d", house, backend])
+    return house
+
+
+@pytest.fixture(scope="session")
+def offline_env(wheelhouse: Path) -> dict[str, str]:
+    """Environment for frontends: build dependencies come from the wheelhouse only."""
+    env = dict(os.environ)
+    env.update(
+        PIP_FIND_LINKS=str(wheelhouse),
+        PIP_NO_INDEX="1",
+        UV_FIND_LINKS=str(wheelhouse),
+        UV_NO_INDEX="1",
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+    )
+    return env
+
+
+@dataclass
+class Venv:
+    path: Path
+
+    @property
+    def bin(self) -> Path:
+        return self.path / ("Scripts" if sys.platform == "win32" else "bin")
+
+    @property
+    def python(self) -> Path:
+        return self.bin / ("python" + EXE)
+
+    def script(self, name: str) -> Path:
+        return self.bin / (name + EXE)
+
+    def pip(self, *args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return run([self.python, "-m", "pip", "-q", *args], env=env)
+
+
+@pytest.fixture
+def make_venv(tmp_path: Path) -> Iterator[type[Venv]]:
+    counter = iter(range(1000))
+
+    class _Factory(Venv):
+        def __init__(self) -> None:
+            path = tmp_path / f"venv{next(counter)}"
+            venv.create(path, with_pip=True, symlinks=sys.platform != "win32")
+            super().__init__(path)
+
+    yield _Factory
+
+
+@pytest.fixture
+def sample(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """A private copy of a sample project (tests may write into it)."""
+    name = request.param if hasattr(request, "param") else "hello"
+    dest = tmp_path / "src" / name
+    shutil.copytree(SAMPLES / name, dest, ignore=shutil.ignore_patterns("dist", "build"))
+    return dest
+
+
+def reference_run(
+    module: Path, args: list[str], *, argv0: str, cwd: Path, stdin: str = "",
+    env: dict[str, str] | None = None, dirs: list[tuple[str, str]] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    script = Path(__file__).resolve().parent / "reference_run.py"
+    cmd = [sys.executable, str(script), "--argv0", argv0]
+    for host, guest in dirs if dirs is not None else [(".", ".")]:
+        cmd += ["--dir", f"{host}::{guest}"]
+    cmd += [str(module), *args]
+    return subprocess.run(cmd, cwd=cwd, input=stdin, capture_output=True, text=True, env=env)

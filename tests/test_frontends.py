@@ -1,0 +1,135 @@
+"""Every sample, built by every frontend, installed in a fresh venv, behaves as under Wasmtime."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES, Venv, reference_run, run
+
+FRONTENDS = {
+    "pip": lambda src, out: [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", out, src],
+    "build": lambda src, out: [sys.executable, "-m", "build", "--outdir", out, src],
+    "uv": lambda src, out: [sys.executable, "-m", "uv", "build", "--out-dir", out, src],
+}
+
+
+@dataclass
+class Case:
+    script: str
+    args: list[str] = field(default_factory=list)
+    stdin: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # created in the cwd first
+    expect_stdout: str | None = None  # where no reference can say it (sandbox options)
+
+
+CASES: dict[str, list[Case]] = {
+    "hello": [
+        Case("hello"),
+        Case("hello", ["big", "world"]),
+        Case("hello", ["--exit", "5"]),
+        Case("hello", ["--exit", "x"]),
+        Case("hello", ["--argv0"]),
+    ],
+    "filetool": [
+        Case("filetool", ["write", "out.txt", "some text"]),
+        Case("filetool", ["cat", "in.txt"], files={"in.txt": "line 1\nline 2\n"}),
+        Case("filetool", ["copy", "in.txt", "copy.txt"], files={"in.txt": "data\n"}),
+        Case("filetool", ["ls", "."], files={"b.txt": "", "a.txt": ""}),
+        Case("filetool", ["cat", "missing.txt"]),
+        Case("filetool", ["cat", "../outside.txt"]),
+    ],
+    "stdin-env": [
+        Case("wcenv", ["GREETING", "UNSET_VAR"], stdin="one two\nthree\n", env={"GREETING": "hi"}),
+        Case("wcenv-noenv", ["GREETING"], stdin="x", env={"GREETING": "hi"},
+             expect_stdout="lines=0 words=1 bytes=1\nGREETING is unset\n"),
+    ],
+    "multi": [
+        Case("upper", stdin="Hello\nWorld\n"),
+        Case("lower", stdin="Hello\nWorld\n"),
+        Case("rev", stdin="abc\nxyz\n"),
+        Case("multi-data", ["show"], expect_stdout=(SAMPLES / "multi/share/greeting.txt").read_text()),
+        Case("multi-data", ["tmpwrite"], expect_stdout=None),
+    ],
+}
+
+MODULES = {"hello": "hello.wasm", "filetool": "filetool.wasm", "stdin-env": "wcenv.wasm", "multi": "multi.wasm"}
+
+
+def check_cases(sample: str, venv: Venv, work: Path) -> None:
+    """Run each case natively and through the reference, and compare."""
+    module = SAMPLES / sample / MODULES[sample]
+    for i, case in enumerate(CASES[sample]):
+        runs = {}
+        for who in ("native", "reference"):
+            cwd = work / f"case{i}-{who}"
+            cwd.mkdir(parents=True)
+            for name, text in case.files.items():
+                (cwd / name).write_text(text)
+            env = {**os.environ, **case.env}
+            exe = venv.script(case.script)
+            if who == "native":
+                runs[who] = subprocess.run([str(exe), *case.args], cwd=cwd, input=case.stdin,
+                                           capture_output=True, text=True, env=env)
+            else:
+                runs[who] = reference_run(module, case.args, argv0=str(exe), cwd=cwd,
+                                          stdin=case.stdin, env=env)
+            runs[who + "-files"] = sorted(p.name for p in cwd.iterdir())  # type: ignore[assignment]
+        native, ref = runs["native"], runs["reference"]
+        where = f"{sample}: {case.script} {case.args}"
+        if case.expect_stdout is not None:
+            assert native.stdout == case.expect_stdout, where
+            assert native.returncode == 0, f"{where}: {native.stderr}"
+            continue
+        if case.script == "multi-data":
+            assert native.returncode == 0 and native.stdout, f"{where}: {native.stderr}"
+            continue
+        assert (native.returncode, native.stdout, native.stderr) == (ref.returncode, ref.stdout, ref.stderr), where
+        assert runs["native-files"] == runs["reference-files"], where
+
+
+def wheel_tag(wheel: Path) -> str:
+    return wheel.name[:-4].split("-", 2)[2]
+
+
+@pytest.mark.parametrize("frontend", sorted(FRONTENDS))
+@pytest.mark.parametrize("sample", sorted(CASES))
+def test_sample_builds_installs_and_runs(
+    sample: str, frontend: str, tmp_path: Path, offline_env: dict[str, str], make_venv: type[Venv]
+) -> None:
+    src = tmp_path / sample
+    shutil.copytree(SAMPLES / sample, src)
+    out = tmp_path / "dist"
+    run(FRONTENDS[frontend](src, out), env=offline_env)
+    wheels = list(out.glob("*.whl"))
+    assert len(wheels) == 1, wheels
+    assert wheel_tag(wheels[0]).startswith("py3-none-manylinux_2_"), wheels[0].name
+    if frontend == "build":
+        assert len(list(out.glob("*.tar.gz"))) == 1
+
+    venv = make_venv()
+    venv.pip("install", "--no-index", "--no-deps", wheels[0])
+    for case in CASES[sample]:
+        exe = venv.script(case.script)
+        # Native: an ELF file, not a Python wrapper script.
+        assert exe.read_bytes()[:4] == b"\x7fELF", exe
+    check_cases(sample, venv, tmp_path / "work")
+
+
+def test_python_package_beside_scripts(tmp_path: Path, offline_env: dict[str, str], make_venv: type[Venv]) -> None:
+    out = tmp_path / "dist"
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", out, SAMPLES / "multi"], env=offline_env)
+    wheel = next(out.glob("*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "multi_helpers/__init__.py" in names
+    venv = make_venv()
+    venv.pip("install", "--no-index", "--no-deps", wheel)
+    proc = run([venv.python, "-c", "import multi_helpers; print(multi_helpers.version())"])
+    assert proc.stdout.strip() == "1.0.0"

@@ -1,0 +1,386 @@
+#!/usr/bin/env python3
+"""Run the WASI test suite (`../shared/wasi-testsuite`) on executables built by this backend.
+
+Every test module goes through `build_scripts`, the core that every front door drives,
+and the executable is run as the test's JSON says: its args, exactly its env, its
+`root` preopened as `/`, then exit code, stdout and stderr are compared. Wasmtime is
+the reference and passes every test, so our executables must too.
+
+Usable from pytest (see test_wasi_testsuite.py) and as a script:
+
+    python tests/wasi_testsuite.py [--engine wasmtime] [--target TAG]
+                                   [--suite c,rust,assemblyscript] [-k NAME]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wasm_build_backend.cache import Cache
+from wasm_build_backend.config import ENGINES, Preopen, Sandbox, Script
+from wasm_build_backend.errors import BuildError
+from wasm_build_backend.executables import build_scripts
+from wasm_build_backend.layout import Layout
+from wasm_build_backend.target import Target, host_target, parse_tag
+
+SUITE_ROOT = Path(__file__).resolve().parent.parent.parent / "shared" / "wasi-testsuite"
+SUITES = ("c", "rust", "assemblyscript")
+JSON_KEYS = ("args", "env", "root", "exit_code", "stdout", "stderr")
+# Generous: the slowest test takes well under a second; this only stops a hang.
+TIMEOUT = 60.0
+LAYOUT = Layout(".wasi-testsuite.wasm")
+
+
+class RunnerError(Exception):
+    """The runner cannot do what it was asked (bad test data, no way to run a target)."""
+
+
+@dataclass(frozen=True)
+class WasiTest:
+    """One test: a command module and what running it must give."""
+
+    suite: str  # "c", "rust" or "assemblyscript"
+    module: Path  # the .wasm in the shared suite (read only, never run from there)
+    folder: str  # the test's folder relative to the suite root, POSIX form
+    args: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    root: str | None = None  # relative to the test's folder
+    exit_code: int = 0
+    stdout: str | None = None
+    stderr: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.module.stem
+
+    @property
+    def id(self) -> str:
+        return f"{self.suite}/{self.name}"
+
+
+# ---- reading the suite ----
+
+
+def _expect(value: object, kind: type | tuple[type, ...], key: str, path: Path) -> None:
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise RunnerError(f"{path}: {key!r} has the wrong type: {value!r}")
+
+
+def load_test(module: Path, suite: str, suite_root: Path) -> WasiTest:
+    """The test of `module`, with the defaults of shared/README.md where its JSON is silent."""
+    spec_path = module.with_suffix(".json")
+    spec = json.loads(spec_path.read_text(encoding="utf-8")) if spec_path.exists() else {}
+    # An unknown key may change how the test must run: refuse rather than guess.
+    unknown = sorted(set(spec) - set(JSON_KEYS))
+    if unknown:
+        raise RunnerError(f"{spec_path}: unknown key(s) {', '.join(unknown)}")
+    args = spec.get("args", [])
+    env = spec.get("env", {})
+    _expect(args, list, "args", spec_path)
+    _expect(env, dict, "env", spec_path)
+    for key, kind in (("root", str), ("exit_code", int), ("stdout", str), ("stderr", str)):
+        if key in spec:
+            _expect(spec[key], kind, key, spec_path)
+    return WasiTest(
+        suite=suite,
+        module=module,
+        folder=module.parent.relative_to(suite_root).as_posix(),
+        args=tuple(str(a) for a in args),
+        env={str(k): str(v) for k, v in env.items()},
+        root=spec.get("root"),
+        exit_code=spec.get("exit_code", 0),
+        stdout=spec.get("stdout"),
+        stderr=spec.get("stderr"),
+    )
+
+
+def discover(
+    suite_root: Path = SUITE_ROOT, suites: Sequence[str] = SUITES, keyword: str | None = None
+) -> list[WasiTest]:
+    """Every test of the named suites, in a stable order; `keyword` filters on the id."""
+    tests = []
+    for suite in suites:
+        # A folder with a manifest.json is one test suite (one per WASI version).
+        for manifest in sorted((suite_root / suite).rglob("manifest.json")):
+            for module in sorted(manifest.parent.glob("*.wasm")):
+                tests.append(load_test(module, suite, suite_root))
+    ids = [t.id for t in tests]
+    if len(set(ids)) != len(ids):
+        raise RunnerError(f"two tests share an id in {suite_root}: name them by folder")
+    return [t for t in tests if keyword is None or keyword in t.id]
+
+
+# ---- the private copy of the suite ----
+
+
+def copy_suite(suite_root: Path, dest: Path) -> Path:
+    """A writable private copy of the suite's folders, which tests may change at will."""
+    # The modules are not needed there (the executables carry them): skipping them
+    # copies a few kilobytes instead of about 100 MB.
+    shutil.copytree(suite_root, dest, symlinks=True, ignore=shutil.ignore_patterns("*.wasm"))
+    # The shared copy may be read-only; copytree keeps its modes, and tests create,
+    # rename and delete entries.
+    for folder, dirs, files in os.walk(dest):
+        for name in [*dirs, *files]:
+            _make_writable(Path(folder, name))
+    _make_writable(dest)
+    return dest
+
+
+def _make_writable(path: Path) -> None:
+    if not path.is_symlink():
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+
+
+def remove_cleanup_entries(root: Path) -> None:
+    """Delete every `*.cleanup` file or folder that earlier tests may have left behind."""
+    for folder, dirs, files in os.walk(root):
+        for name in [n for n in dirs if n.endswith(".cleanup")]:
+            dirs.remove(name)  # do not walk into what is being deleted
+            _remove(Path(folder, name))
+        for name in files:
+            if name.endswith(".cleanup"):
+                _remove(Path(folder, name))
+
+
+def _remove(path: Path) -> None:
+    # A symlink to a folder is removed as a link, never followed.
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+# ---- building ----
+
+
+def script_for(test: WasiTest, engine: str) -> Script:
+    """The script `create-exe` would make of the test's module and sandbox."""
+    # The root is a host path resolved when the program starts, relative to its cwd,
+    # which is the test's folder: as `wasmtime run --dir ROOT::/` run there would.
+    # Being relative keeps the executable independent of where the private copy lives,
+    # so it is built once and the cache serves every later run and every copy.
+    dirs = (Preopen(test.root, "/"),) if test.root is not None else ()
+    # The runner gives the process exactly the test's env, so the program takes all of it.
+    return Script(test.name, test.module, engine, Sandbox(dirs=dirs, env="all"))
+
+
+@contextlib.contextmanager
+def _quiet(verbose: bool) -> Iterator[None]:
+    """Hide the build's progress lines: failures arrive as BuildError messages anyway."""
+    if verbose:
+        yield
+        return
+    with contextlib.redirect_stderr(io.StringIO()):
+        yield
+
+
+def _place(source: Path, dest: Path) -> None:
+    """Put a built file at `dest`: a hard link when possible (the runtime is 30 MB)."""
+    if dest.exists() and os.path.samefile(source, dest):
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(source, tmp)
+    except OSError:  # another file system, or links not allowed
+        shutil.copy2(source, tmp)
+    os.replace(tmp, dest)
+
+
+@dataclass(frozen=True)
+class Builder:
+    """Builds each test's executable into `out/<suite>/`, with its runtime beside it."""
+
+    engine: str
+    target: Target
+    cache: Cache
+    out: Path
+    verbose: bool = False
+
+    def build(self, test: WasiTest) -> Path:
+        folder = self.out / test.suite
+        with _quiet(self.verbose):
+            built = build_scripts(
+                test.module.parent, [script_for(test, self.engine)], self.target, LAYOUT, self.cache
+            )
+        for rel, path in built.files.items():
+            _place(path, folder / rel)
+        return folder / (test.name + self.target.exe_suffix)
+
+
+# ---- running ----
+
+
+def run_command(target: Target) -> list[str]:
+    """The command prefix that runs an executable built for `target` on this machine.
+
+    Empty for the machine's own platform. Emulators (`qemu-aarch64-static -L ...`,
+    `wine64`) belong here when the runner learns to use them.
+    """
+    host = host_target()
+    if (target.os, target.arch) == (host.os, host.arch):
+        return []
+    raise RunnerError(
+        f"cannot run executables for {target.platform_tag()} on this "
+        f"{host.platform_tag()} machine yet"
+    )
+
+
+def _show(data: bytes | str, limit: int = 2000) -> str:
+    text = data if isinstance(data, str) else data.decode("utf-8", "replace")
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def compare(test: WasiTest, proc: subprocess.CompletedProcess[bytes]) -> list[str]:
+    """What differs from the test's expectations; empty when it passed."""
+    problems = []
+    if proc.returncode != test.exit_code:
+        problems.append(f"exit code {proc.returncode}, expected {test.exit_code}")
+    # Compared as bytes: the exact output, with no newline translation.
+    if test.stdout is not None and proc.stdout != test.stdout.encode():
+        problems.append(f"stdout {_show(proc.stdout)}, expected {_show(test.stdout)}")
+    if test.stderr is not None and proc.stderr != test.stderr.encode():
+        problems.append(f"stderr {_show(proc.stderr)}, expected {_show(test.stderr)}")
+    if problems and test.stderr is None and proc.stderr:
+        problems.append(f"stderr was {_show(proc.stderr)}")
+    return problems
+
+
+@dataclass(frozen=True)
+class Outcome:
+    test: WasiTest
+    problems: tuple[str, ...]
+    build_seconds: float = 0.0
+    run_seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class Runner:
+    """Builds and runs tests against one private copy of the suite."""
+
+    builder: Builder
+    suite_copy: Path
+    timeout: float = TIMEOUT
+
+    def execute(self, test: WasiTest, exe: Path) -> subprocess.CompletedProcess[bytes]:
+        remove_cleanup_entries(self.suite_copy)
+        return subprocess.run(
+            [*run_command(self.builder.target), str(exe), *test.args],
+            cwd=self.suite_copy / test.folder,
+            env=dict(test.env),  # exactly the test's variables, nothing inherited
+            stdin=subprocess.DEVNULL,  # no test reads input; never wait on a terminal
+            capture_output=True,
+            timeout=self.timeout,
+        )
+
+    def check(self, test: WasiTest) -> Outcome:
+        start = time.perf_counter()
+        try:
+            exe = self.builder.build(test)
+        except BuildError as e:
+            return Outcome(test, (f"build failed: {e}",), time.perf_counter() - start)
+        built = time.perf_counter()
+        try:
+            problems = compare(test, self.execute(test, exe))
+        except subprocess.TimeoutExpired:
+            problems = [f"still running after {self.timeout:g} s"]
+        return Outcome(test, tuple(problems), built - start, time.perf_counter() - built)
+
+
+def make_runner(
+    scratch: Path,
+    *,
+    engine: str = "wasmtime",
+    target: Target | None = None,
+    cache: Cache | None = None,
+    suite_root: Path = SUITE_ROOT,
+    verbose: bool = False,
+) -> Runner:
+    """A runner working in `scratch`: executables in `bin/`, the suite's copy in `suite/`."""
+    target = target or host_target()
+    run_command(target)  # fail before building anything if the result cannot run here
+    builder = Builder(engine, target, cache or Cache(), scratch / "bin", verbose)
+    return Runner(builder, copy_suite(suite_root, scratch / "suite"))
+
+
+# ---- the script ----
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--engine", choices=ENGINES, default="wasmtime")
+    parser.add_argument("--target", metavar="TAG", help="wheel platform tag (default: here)")
+    parser.add_argument("--suite", default=",".join(SUITES), help="comma-separated suites")
+    parser.add_argument("-k", dest="keyword", metavar="NAME", help="only ids containing NAME")
+    parser.add_argument("--suite-dir", type=Path, default=SUITE_ROOT, help="the suite's folder")
+    parser.add_argument("--cache-dir", type=Path, help="build cache (default: the shared one)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show build progress")
+    return parser.parse_args(argv)
+
+
+def _report(outcome: Outcome) -> str:
+    status = "PASS" if outcome.passed else "FAIL"
+    times = f"{outcome.build_seconds:.2f} s build, {outcome.run_seconds:.2f} s run"
+    line = f"{status} {outcome.test.id} ({times})"
+    return line + "".join(f"\n    {p}" for p in outcome.problems)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _arguments(argv)
+    if not args.suite_dir.is_dir():
+        print(f"no wasi-testsuite at {args.suite_dir}", file=sys.stderr)
+        return 2
+    suites = [s for s in args.suite.split(",") if s]
+    scratch = Path(tempfile.mkdtemp(prefix="wasi-testsuite-"))
+    outcomes: list[Outcome] = []
+    try:
+        tests = discover(args.suite_dir, suites, args.keyword)
+        runner = make_runner(
+            scratch,
+            engine=args.engine,
+            target=parse_tag(args.target) if args.target else None,
+            cache=Cache(args.cache_dir) if args.cache_dir else None,
+            suite_root=args.suite_dir,
+            verbose=args.verbose,
+        )
+        for test in tests:
+            outcomes.append(runner.check(test))
+            print(_report(outcomes[-1]), flush=True)
+    except (BuildError, RunnerError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    finally:
+        if args.keep:
+            print(f"scratch folder kept: {scratch}", file=sys.stderr)
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+    build = sum(o.build_seconds for o in outcomes)
+    run = sum(o.run_seconds for o in outcomes)
+    print(f"build {build:.1f} s, run {run:.1f} s")
+    failed = sum(not o.passed for o in outcomes)
+    print(f"{len(outcomes) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
