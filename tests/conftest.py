@@ -29,7 +29,9 @@ def run(cmd: list[str | Path], **kwargs: object) -> subprocess.CompletedProcess[
     """Run a command, failing the test with its output if it fails."""
     proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
     if proc.returncode != 0:
-        pytest.fail(f"{cmd} exited {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+        pytest.fail(
+            f"{cmd} exited {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+        )
     return proc  # type: ignore[no-any-return]
 
 
@@ -71,7 +73,9 @@ class Venv:
     def script(self, name: str) -> Path:
         return self.bin / (name + EXE)
 
-    def pip(self, *args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def pip(
+        self, *args: str | Path, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return run([self.python, "-m", "pip", "-q", *args], env=env)
 
 
@@ -98,8 +102,14 @@ def sample(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
 
 
 def reference_run(
-    module: Path, args: list[str], *, argv0: str, cwd: Path, stdin: str = "",
-    env: dict[str, str] | None = None, dirs: list[tuple[str, str]] | None = None,
+    module: Path,
+    args: list[str],
+    *,
+    argv0: str,
+    cwd: Path,
+    stdin: str = "",
+    env: dict[str, str] | None = None,
+    dirs: list[tuple[str, str]] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     script = Path(__file__).resolve().parent / "reference_run.py"
     cmd = [sys.executable, str(script), "--argv0", argv0]

@@ -48,19 +48,31 @@ CASES: dict[str, list[Case]] = {
     ],
     "stdin-env": [
         Case("wcenv", ["GREETING", "UNSET_VAR"], stdin="one two\nthree\n", env={"GREETING": "hi"}),
-        Case("wcenv-noenv", ["GREETING"], stdin="x", env={"GREETING": "hi"},
-             expect_stdout="lines=0 words=1 bytes=1\nGREETING is unset\n"),
+        Case(
+            "wcenv-noenv",
+            ["GREETING"],
+            stdin="x",
+            env={"GREETING": "hi"},
+            expect_stdout="lines=0 words=1 bytes=1\nGREETING is unset\n",
+        ),
     ],
     "multi": [
         Case("upper", stdin="Hello\nWorld\n"),
         Case("lower", stdin="Hello\nWorld\n"),
         Case("rev", stdin="abc\nxyz\n"),
-        Case("multi-data", ["show"], expect_stdout=(SAMPLES / "multi/share/greeting.txt").read_text()),
+        Case(
+            "multi-data", ["show"], expect_stdout=(SAMPLES / "multi/share/greeting.txt").read_text()
+        ),
         Case("multi-data", ["tmpwrite"], expect_stdout=None),
     ],
 }
 
-MODULES = {"hello": "hello.wasm", "filetool": "filetool.wasm", "stdin-env": "wcenv.wasm", "multi": "multi.wasm"}
+MODULES = {
+    "hello": "hello.wasm",
+    "filetool": "filetool.wasm",
+    "stdin-env": "wcenv.wasm",
+    "multi": "multi.wasm",
+}
 
 
 def check_cases(sample: str, venv: Venv, work: Path) -> None:
@@ -76,11 +88,18 @@ def check_cases(sample: str, venv: Venv, work: Path) -> None:
             env = {**os.environ, **case.env}
             exe = venv.script(case.script)
             if who == "native":
-                runs[who] = subprocess.run([str(exe), *case.args], cwd=cwd, input=case.stdin,
-                                           capture_output=True, text=True, env=env)
+                runs[who] = subprocess.run(
+                    [str(exe), *case.args],
+                    cwd=cwd,
+                    input=case.stdin,
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                )
             else:
-                runs[who] = reference_run(module, case.args, argv0=str(exe), cwd=cwd,
-                                          stdin=case.stdin, env=env)
+                runs[who] = reference_run(
+                    module, case.args, argv0=str(exe), cwd=cwd, stdin=case.stdin, env=env
+                )
             runs[who + "-files"] = sorted(p.name for p in cwd.iterdir())  # type: ignore[assignment]
         native, ref = runs["native"], runs["reference"]
         where = f"{sample}: {case.script} {case.args}"
@@ -91,7 +110,11 @@ def check_cases(sample: str, venv: Venv, work: Path) -> None:
         if case.script == "multi-data":
             assert native.returncode == 0 and native.stdout, f"{where}: {native.stderr}"
             continue
-        assert (native.returncode, native.stdout, native.stderr) == (ref.returncode, ref.stdout, ref.stderr), where
+        assert (native.returncode, native.stdout, native.stderr) == (
+            ref.returncode,
+            ref.stdout,
+            ref.stderr,
+        ), where
         assert runs["native-files"] == runs["reference-files"], where
 
 
@@ -123,9 +146,14 @@ def test_sample_builds_installs_and_runs(
     check_cases(sample, venv, tmp_path / "work")
 
 
-def test_python_package_beside_scripts(tmp_path: Path, offline_env: dict[str, str], make_venv: type[Venv]) -> None:
+def test_python_package_beside_scripts(
+    tmp_path: Path, offline_env: dict[str, str], make_venv: type[Venv]
+) -> None:
     out = tmp_path / "dist"
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", out, SAMPLES / "multi"], env=offline_env)
+    run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", out, SAMPLES / "multi"],
+        env=offline_env,
+    )
     wheel = next(out.glob("*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "multi_helpers/__init__.py" in names

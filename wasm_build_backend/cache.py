@@ -39,7 +39,9 @@ class Cache:
     def __init__(self, root: Path | None = None) -> None:
         self.root = root or default_cache_dir()
 
-    def entry(self, kind: str, parts: Mapping[str, object], produce: Callable[[Path], None]) -> Path:
+    def entry(
+        self, kind: str, parts: Mapping[str, object], produce: Callable[[Path], None]
+    ) -> Path:
         """The folder for `parts`, calling `produce(folder)` to fill it if it is not cached yet."""
         final = self.root / kind / cache_key(parts)
         if final.is_dir():

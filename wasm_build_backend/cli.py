@@ -63,7 +63,9 @@ def _inspect(args: argparse.Namespace) -> int:
     print(f"engines:  {'wasmtime' if module.is_command else 'none'}")
     by_module: dict[str, list[str]] = {}
     for imp in module.imports:
-        by_module.setdefault(imp.module, []).append(imp.name if imp.kind == "func" else f"{imp.name} ({imp.kind})")
+        by_module.setdefault(imp.module, []).append(
+            imp.name if imp.kind == "func" else f"{imp.name} ({imp.kind})"
+        )
     print(f"imports:  {len(module.imports)}")
     for name, items in sorted(by_module.items()):
         print(f"  {name}: {', '.join(sorted(items))}")
@@ -93,19 +95,31 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--target", help=f"wheel platform tag to build for, e.g. {', '.join(SUPPORTED_TAGS[:3])} (default: this machine)")
+        p.add_argument(
+            "--target",
+            help="wheel platform tag to build for, e.g. "
+            f"{', '.join(SUPPORTED_TAGS[:3])} (default: this machine)",
+        )
         p.add_argument("--cache-dir", type=Path, help="build cache folder")
 
     exe = sub.add_parser("create-exe", help="build one standalone executable from a module")
     exe.add_argument("module", help="the WASI command module (.wasm)")
     exe.add_argument("-o", "--output", help="the executable to write (default: the module's name)")
     exe.add_argument("--engine", choices=ENGINES, default="wasmtime")
-    exe.add_argument("--dir", action="append", metavar="HOST[::GUEST]",
-                     help="preopen HOST (resolved when the program runs) as GUEST; repeatable; "
-                          "default: the current directory as '.'; --dir '' gives none")
+    exe.add_argument(
+        "--dir",
+        action="append",
+        metavar="HOST[::GUEST]",
+        help="preopen HOST (resolved when the program runs) as GUEST; repeatable; "
+        "default: the current directory as '.'; --dir '' gives none",
+    )
     env = exe.add_mutually_exclusive_group()
-    env.add_argument("--env-inherit", action="store_true", help="pass the whole environment (the default)")
-    env.add_argument("--env", action="append", metavar="NAME", help="pass only this variable; repeatable")
+    env.add_argument(
+        "--env-inherit", action="store_true", help="pass the whole environment (the default)"
+    )
+    env.add_argument(
+        "--env", action="append", metavar="NAME", help="pass only this variable; repeatable"
+    )
     env.add_argument("--no-env", action="store_true", help="pass no environment variables")
     exe.add_argument("--max-memory", metavar="SIZE", help="limit linear memory, e.g. 256MiB")
     exe.add_argument("--timeout", type=float, metavar="SECONDS", help="wall-clock limit")
@@ -118,7 +132,9 @@ def _parser() -> argparse.ArgumentParser:
 
     bld = sub.add_parser("build", help="build a project's wheel (like pip wheel --no-deps)")
     bld.add_argument("dir", nargs="?", default=".", help="the project folder (default: .)")
-    bld.add_argument("-o", "--outdir", default="dist", help="where to write the wheel (default: dist)")
+    bld.add_argument(
+        "-o", "--outdir", default="dist", help="where to write the wheel (default: dist)"
+    )
     bld.add_argument("--engine", choices=ENGINES)
     common(bld)
     bld.set_defaults(func=_build)

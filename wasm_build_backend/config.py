@@ -29,10 +29,21 @@ _SCRIPT_KEYS = ("module", "engine", "dirs", "env", "data", "tmp", "max-memory", 
 _DIR_KEYS = ("host", "guest", "read-only")
 _SCRIPT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 # Names Windows refuses as file names whatever their extension.
-_WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {f"{p}{i}" for p in ("com", "lpt") for i in range(1, 10)}
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {
+    f"{p}{i}" for p in ("com", "lpt") for i in range(1, 10)
+}
 _SIZE = re.compile(r"\s*(\d+)\s*([KMGT]i?B|B)?\s*", re.IGNORECASE)
-_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
-          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+_UNITS = {
+    "b": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
 
 
 @dataclass(frozen=True)
@@ -109,12 +120,16 @@ def parse_size(value: Any, where: str, path: Path) -> int:
         m = _SIZE.fullmatch(value)
         if m:
             return int(m.group(1)) * _UNITS[(m.group(2) or "b").lower()]
-    raise BuildError(f"{where} must be a size such as 64MiB or a number of bytes, not {value!r}", path)
+    raise BuildError(
+        f"{where} must be a size such as 64MiB or a number of bytes, not {value!r}", path
+    )
 
 
 def check_engine(value: Any, where: str, path: Path | None = None) -> str:
     if value not in ENGINES:
-        raise BuildError(f"{where}: unknown engine {value!r}; valid engines: {', '.join(ENGINES)}", path)
+        raise BuildError(
+            f"{where}: unknown engine {value!r}; valid engines: {', '.join(ENGINES)}", path
+        )
     return str(value)
 
 
@@ -125,7 +140,7 @@ def _guest_path(value: Any, where: str, path: Path) -> str:
 
 
 def parse_dir(value: Any, where: str, path: Path) -> Preopen:
-    """`HOST`, `HOST::GUEST` (as `wasmtime run --dir`), or a table with `host`, `guest`, `read-only`."""
+    """`HOST`, `HOST::GUEST` (as `wasmtime run --dir`), or a table: `host`, `guest`, `read-only`."""
     if isinstance(value, str):
         host, sep, guest = value.partition("::")
         if not host or (sep and not guest):
@@ -133,14 +148,14 @@ def parse_dir(value: Any, where: str, path: Path) -> Preopen:
         return Preopen(host, guest or host)
     if isinstance(value, dict):
         _unknown(value, _DIR_KEYS, where, path)
-        host = value.get("host")
-        if not isinstance(host, str) or not host:
+        table_host = value.get("host")
+        if not isinstance(table_host, str) or not table_host:
             raise BuildError(f"{where} needs a `host` directory", path)
-        guest = _guest_path(value.get("guest", host), f"{where}.guest", path)
+        guest = _guest_path(value.get("guest", table_host), f"{where}.guest", path)
         read_only = value.get("read-only", False)
         if not isinstance(read_only, bool):
             raise BuildError(f"{where}.read-only must be true or false", path)
-        return Preopen(host, guest, not read_only)
+        return Preopen(table_host, guest, not read_only)
     raise BuildError(f"{where} must be a string or a table, not {value!r}", path)
 
 
@@ -149,7 +164,9 @@ def _env(value: Any, where: str, path: Path) -> EnvPolicy:
         return str(value)
     if isinstance(value, list) and all(isinstance(v, str) and v and "=" not in v for v in value):
         return tuple(value)
-    raise BuildError(f"{where} must be \"all\", \"none\" or a list of variable names, not {value!r}", path)
+    raise BuildError(
+        f'{where} must be "all", "none" or a list of variable names, not {value!r}', path
+    )
 
 
 def _timeout(value: Any, where: str, path: Path) -> float:
@@ -166,7 +183,9 @@ def check_script_name(name: str, path: Path | None, seen: dict[str, str]) -> Non
             path,
         )
     if name.split(".")[0].lower() in _WINDOWS_RESERVED:
-        raise BuildError(f"script name {name!r} is reserved on Windows and cannot be a file name", path)
+        raise BuildError(
+            f"script name {name!r} is reserved on Windows and cannot be a file name", path
+        )
     folded = name.lower()
     if folded in seen:
         raise BuildError(
@@ -189,9 +208,7 @@ def _project_file(root: Path, value: Any, where: str, path: Path, *, folder: boo
     return rel.as_posix()
 
 
-def parse_script(
-    name: str, value: Any, root: Path, default_engine: str, path: Path
-) -> Script:
+def parse_script(name: str, value: Any, root: Path, default_engine: str, path: Path) -> Script:
     where = f"[{TOOL}.scripts.{name}]"
     if isinstance(value, str):
         value = {"module": value}
@@ -213,15 +230,19 @@ def parse_script(
         if not isinstance(value["data"], dict):
             raise BuildError(f"{where} data must be a table of guest path = project folder", path)
         data = tuple(
-            DataDir(_guest_path(g, f"{where} data", path),
-                    _project_file(root, src, f"{where} data.{g}", path, folder=True))
+            DataDir(
+                _guest_path(g, f"{where} data", path),
+                _project_file(root, src, f"{where} data.{g}", path, folder=True),
+            )
             for g, src in value["data"].items()
         )
         sandbox = replace(sandbox, data=data)
     if "tmp" in value:
         sandbox = replace(sandbox, tmp=_guest_path(value["tmp"], f"{where} tmp", path))
     if "max-memory" in value:
-        sandbox = replace(sandbox, max_memory=parse_size(value["max-memory"], f"{where} max-memory", path))
+        sandbox = replace(
+            sandbox, max_memory=parse_size(value["max-memory"], f"{where} max-memory", path)
+        )
     if "timeout" in value:
         sandbox = replace(sandbox, timeout=_timeout(value["timeout"], f"{where} timeout", path))
     engine = check_engine(value.get("engine", default_engine), f"{where} engine", path)
@@ -242,7 +263,9 @@ def load_pyproject(root: Path) -> dict[str, Any]:
 def parse_scripts(table: Any, root: Path, default_engine: str, path: Path) -> list[Script]:
     """The `scripts` table: shared by this backend and the setuptools integration."""
     if not isinstance(table, dict) or not table:
-        raise BuildError(f"[{TOOL}.scripts] must name at least one script: name = \"module.wasm\"", path)
+        raise BuildError(
+            f'[{TOOL}.scripts] must name at least one script: name = "module.wasm"', path
+        )
     seen: dict[str, str] = {}
     scripts = []
     for name, value in table.items():

@@ -21,17 +21,17 @@ def glibc_needed(path: Path) -> tuple[int, int] | None:
     if data[:4] != b"\x7fELF" or data[4] != 2:  # only 64-bit ELF is shipped
         return None
     endian = "<" if data[5] == 1 else ">"
-    shoff, = struct.unpack_from(endian + "Q", data, 0x28)
+    (shoff,) = struct.unpack_from(endian + "Q", data, 0x28)
     shentsize, shnum = struct.unpack_from(endian + "HH", data, 0x3A)
     newest: tuple[int, int] | None = None
     for i in range(shnum):
         base = shoff + i * shentsize
-        sh_type, = struct.unpack_from(endian + "I", data, base + 4)
+        (sh_type,) = struct.unpack_from(endian + "I", data, base + 4)
         if sh_type != _SHT_GNU_VERNEED:
             continue
         offset, _size, link = struct.unpack_from(endian + "QQI", data, base + 0x18)
         strtab_base = shoff + link * shentsize
-        str_offset, = struct.unpack_from(endian + "Q", data, strtab_base + 0x18)
+        (str_offset,) = struct.unpack_from(endian + "Q", data, strtab_base + 0x18)
         entry = offset
         while True:
             _, cnt, _file, aux, nxt = struct.unpack_from(endian + "HHIII", data, entry)

@@ -73,9 +73,9 @@ def build_scripts(
         request = BuildRequest(
             script, modules[script.module], target, layout, cache, editable, data_dirs
         )
-        with step(f"building {script.name}{target.exe_suffix} ({script.engine} engine, {target.zig_triple})"):
-            product = get_engine(script.engine).build(request)
         name = script.name + target.exe_suffix
+        with step(f"building {name} ({script.engine} engine, {target.zig_triple})"):
+            product = get_engine(script.engine).build(request)
         files[name] = product.path
         executables.add(name)
         for rel, path in product.support.items():

@@ -21,9 +21,24 @@ METADATA_VERSION = "2.4"
 
 _PROJECT_KEYS = frozenset(
     {
-        "name", "version", "description", "readme", "license", "license-files", "authors",
-        "maintainers", "keywords", "classifiers", "urls", "requires-python", "dependencies",
-        "optional-dependencies", "scripts", "gui-scripts", "entry-points", "dynamic",
+        "name",
+        "version",
+        "description",
+        "readme",
+        "license",
+        "license-files",
+        "authors",
+        "maintainers",
+        "keywords",
+        "classifiers",
+        "urls",
+        "requires-python",
+        "dependencies",
+        "optional-dependencies",
+        "scripts",
+        "gui-scripts",
+        "entry-points",
+        "dynamic",
     }
 )
 _README_TYPES = {".md": "text/markdown", ".rst": "text/x-rst", ".txt": "text/plain"}
@@ -151,7 +166,9 @@ def _requirements(value: Any, key: str, pyproject: Path) -> list[str]:
         try:
             Requirement(req)
         except InvalidRequirement as e:
-            raise BuildError(f"[project] {key}: invalid requirement {req!r}: {e}", pyproject) from None
+            raise BuildError(
+                f"[project] {key}: invalid requirement {req!r}: {e}", pyproject
+            ) from None
     return reqs
 
 
@@ -164,7 +181,9 @@ def _readme(meta: Metadata, value: Any, root: Path, pyproject: Path) -> None:
         file, text = value.get("file"), value.get("text")
         content_type = value.get("content-type")
         if (file is None) == (text is None):
-            raise BuildError("[project] readme table needs exactly one of `file` or `text`", pyproject)
+            raise BuildError(
+                "[project] readme table needs exactly one of `file` or `text`", pyproject
+            )
     else:
         raise BuildError("[project] readme must be a file name or a table", pyproject)
     if file is not None:
@@ -224,7 +243,8 @@ def parse_project(project: Any, root: Path, pyproject: Path) -> Metadata:
     unknown = sorted(set(project) - _PROJECT_KEYS)
     if unknown:
         raise BuildError(
-            f"unknown [project] key(s): {', '.join(unknown)}; valid keys: {', '.join(sorted(_PROJECT_KEYS))}",
+            f"unknown [project] key(s): {', '.join(unknown)}; "
+            f"valid keys: {', '.join(sorted(_PROJECT_KEYS))}",
             pyproject,
         )
     if project.get("dynamic"):
@@ -240,11 +260,15 @@ def parse_project(project: Any, root: Path, pyproject: Path) -> Metadata:
     try:
         canonicalize_name(name, validate=True)
     except InvalidName:
-        raise BuildError(f"[project] name {name!r} is not a valid distribution name", pyproject) from None
+        raise BuildError(
+            f"[project] name {name!r} is not a valid distribution name", pyproject
+        ) from None
     try:
         version = Version(_str(project["version"], "version", pyproject))
     except InvalidVersion:
-        raise BuildError(f"[project] version {project['version']!r} is not a valid version", pyproject) from None
+        raise BuildError(
+            f"[project] version {project['version']!r} is not a valid version", pyproject
+        ) from None
     meta = Metadata(name=name, version=version)
     meta.description = _str(project.get("description", ""), "description", pyproject)
     if "readme" in project:
@@ -263,7 +287,9 @@ def parse_project(project: Any, root: Path, pyproject: Path) -> Metadata:
         try:
             SpecifierSet(spec)
         except InvalidSpecifier:
-            raise BuildError(f"[project] requires-python {spec!r} is not a valid specifier", pyproject) from None
+            raise BuildError(
+                f"[project] requires-python {spec!r} is not a valid specifier", pyproject
+            ) from None
         meta.requires_python = spec
     meta.dependencies = _requirements(project.get("dependencies", []), "dependencies", pyproject)
     extras = project.get("optional-dependencies", {})

@@ -31,7 +31,9 @@ def sdist_files(project: Project) -> list[str]:
     for pattern in project.sdist_include:
         matches = [p for p in glob.glob(str(root / pattern), recursive=True) if Path(p).is_file()]
         if not matches:
-            raise BuildError(f"sdist-include pattern {pattern!r} matches no file", project.pyproject)
+            raise BuildError(
+                f"sdist-include pattern {pattern!r} matches no file", project.pyproject
+            )
         names.update(Path(p).relative_to(root).as_posix() for p in matches)
     return sorted(names)
 
@@ -65,11 +67,15 @@ def write_sdist(project: Project, directory: Path) -> str:
     filename = f"{base}.tar.gz"
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".tar.gz", dir=directory)
     try:
-        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(
-            filename="", mode="wb", fileobj=raw, mtime=0
-        ) as gz, tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        with (
+            os.fdopen(fd, "wb") as raw,
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz,
+            tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
+        ):
             for rel, data, executable in entries:
-                tar.addfile(_tar_info(f"{base}/{rel}", len(data), mtime, executable), io.BytesIO(data))
+                tar.addfile(
+                    _tar_info(f"{base}/{rel}", len(data), mtime, executable), io.BytesIO(data)
+                )
         os.replace(tmp, directory / filename)
     except BaseException:
         os.unlink(tmp)

@@ -50,7 +50,9 @@ def parse_settings(config_settings: ConfigSettings | None) -> BuildSettings:
         valid = "; ".join(f"{k}: {v}" for k, v in _KEYS.items())
         raise BuildError(f"unknown config setting(s) {', '.join(unknown)}; valid settings: {valid}")
     return BuildSettings(
-        engine=check_engine(pairs["engine"], "config setting engine") if "engine" in pairs else None,
+        engine=check_engine(pairs["engine"], "config setting engine")
+        if "engine" in pairs
+        else None,
         target=parse_tag(pairs["target"]) if pairs.get("target") else None,
         cache_dir=Path(pairs["cache-dir"]) if pairs.get("cache-dir") else None,
     )

@@ -107,7 +107,6 @@ class Target:
         return "win_amd64" if self.arch == "x86_64" else "win_arm64"
 
 
-
 SUPPORTED_TAGS = (
     "manylinux_2_17_x86_64",
     "manylinux_2_17_aarch64",
@@ -135,7 +134,9 @@ def parse_tag(tag: str) -> Target:
     tag = tag.strip().lower().replace("-", "_").replace(".", "_")
     if tag in ("win_amd64", "win_arm64"):
         return Target("windows", "x86_64" if tag == "win_amd64" else "aarch64")
-    m = re.fullmatch(r"(manylinux_(\d+)_(\d+)|manylinux1|manylinux2010|manylinux2014|linux)_(\w+)", tag)
+    m = re.fullmatch(
+        r"(manylinux_(\d+)_(\d+)|manylinux1|manylinux2010|manylinux2014|linux)_(\w+)", tag
+    )
     if m:
         arch = _ARCH_ALIASES.get(m.group(4))
         if arch is None:
@@ -173,7 +174,9 @@ def host_target(environ: Mapping[str, str] | None = None) -> Target:
         libc = "musl" if platform.libc_ver()[0] != "glibc" else "glibc"
         return Target("linux", machine, libc)
     if sys.platform == "darwin":
-        major, minor = (int(p) for p in (env.get("MACOSX_DEPLOYMENT_TARGET") or "11.0").split(".")[:2])
+        major, minor = (
+            int(p) for p in (env.get("MACOSX_DEPLOYMENT_TARGET") or "11.0").split(".")[:2]
+        )
         floor = (11, 0) if machine == "aarch64" else (10, 12)
         return Target("macos", machine, macos=max((major, minor), floor))
     if sys.platform == "win32":

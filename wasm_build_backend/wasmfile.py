@@ -97,7 +97,9 @@ class _Reader:
                 return result
             shift += 7
             if shift > 35:
-                raise BuildError(f"malformed WebAssembly: bad integer at byte {self.pos}", self.path)
+                raise BuildError(
+                    f"malformed WebAssembly: bad integer at byte {self.pos}", self.path
+                )
 
     def name(self) -> str:
         n = self.u32()

@@ -41,7 +41,9 @@ class WheelWriter:
         record_name = f"{self.dist_info}/RECORD"
         # Installers read .dist-info last; keep it at the end of the archive.
         names = sorted(self._entries, key=lambda n: (n.startswith(self.dist_info + "/"), n))
-        record = [f"{n},{_record_hash(self._entries[n][0])},{len(self._entries[n][0])}" for n in names]
+        record = [
+            f"{n},{_record_hash(self._entries[n][0])},{len(self._entries[n][0])}" for n in names
+        ]
         record.append(f"{record_name},,")
         entries = [(n, *self._entries[n]) for n in names]
         entries.append((record_name, ("\n".join(record) + "\n").encode(), False))

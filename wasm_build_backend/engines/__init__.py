@@ -48,4 +48,4 @@ def get_engine(name: str) -> Engine:
         from .wasmtime import WasmtimeEngine
 
         return WasmtimeEngine()
-    raise BuildError(f"the {name!r} engine is not available yet; use engine = \"wasmtime\"")
+    raise BuildError(f'the {name!r} engine is not available yet; use engine = "wasmtime"')

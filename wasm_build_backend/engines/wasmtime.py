@@ -28,9 +28,20 @@ RUNTIME_VERSION = version("wasmtime")
 # Every proposal Wasmtime 50 supports on all its platforms, as `wasmtime run` would
 # accept them. Stack switching is left out: it is not available on every target.
 _FEATURES = (
-    "threads", "tail_call", "reference_types", "simd", "bulk_memory", "multi_value",
-    "multi_memory", "memory64", "relaxed_simd", "exceptions", "function_references",
-    "gc", "wide_arithmetic", "custom_page_sizes",
+    "threads",
+    "tail_call",
+    "reference_types",
+    "simd",
+    "bulk_memory",
+    "multi_value",
+    "multi_memory",
+    "memory64",
+    "relaxed_simd",
+    "exceptions",
+    "function_references",
+    "gc",
+    "wide_arithmetic",
+    "custom_page_sizes",
 )
 
 
@@ -75,7 +86,9 @@ def validate(module: WasmModule) -> None:
     try:
         wasmtime.Module.validate(engine, module.data)  # type: ignore[arg-type]
     except wasmtime.WasmtimeError as e:
-        raise BuildError(f"invalid WebAssembly module: {_first_lines(str(e))}", module.path) from None
+        raise BuildError(
+            f"invalid WebAssembly module: {_first_lines(str(e))}", module.path
+        ) from None
 
 
 def _first_lines(message: str) -> str:
@@ -124,13 +137,25 @@ def _embed_asm(target: Target, artifact: Path) -> str:
     symbol = "_wbb_artifact" if target.object_format == "macho" else "wbb_artifact"
     path = artifact.as_posix().replace("\\", "\\\\").replace('"', '\\"')
     lines = [section, ".p2align 4", f".globl {symbol}", f"{symbol}:", f'.incbin "{path}"', ".text"]
-    return "__asm__(\n" + "".join(f'    "{line.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}\\n"\n' for line in lines) + ");\n"
+    return (
+        "__asm__(\n"
+        + "".join(
+            f'    "{line.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}\\n"\n'
+            for line in lines
+        )
+        + ");\n"
+    )
 
 
-def script_source(request: BuildRequest, settings: tuple[Setting, ...], artifact: Path | None) -> str:
+def script_source(
+    request: BuildRequest, settings: tuple[Setting, ...], artifact: Path | None
+) -> str:
     """The C file that gives the launcher its script: policy, settings and module."""
     sandbox = request.script.sandbox
-    dirs = [f"{{WBB_DIR_HOST, {_c_string(d.host)}, {_c_string(d.guest)}, {int(d.writable)}}}" for d in sandbox.dirs]
+    dirs = [
+        f"{{WBB_DIR_HOST, {_c_string(d.host)}, {_c_string(d.guest)}, {int(d.writable)}}}"
+        for d in sandbox.dirs
+    ]
     for guest, host in request.data_dirs.items():
         kind = "WBB_DIR_HOST" if request.editable else "WBB_DIR_DATA"
         dirs.append(f"{{{kind}, {_c_string(host)}, {_c_string(guest)}, 0}}")
@@ -139,10 +164,15 @@ def script_source(request: BuildRequest, settings: tuple[Setting, ...], artifact
     env_names: tuple[str, ...] = () if isinstance(sandbox.env, str) else sandbox.env
     env_mode = {"all": "WBB_ENV_ALL", "none": "WBB_ENV_NONE"}.get(str(sandbox.env), "WBB_ENV_LIST")
     runtime = request.layout.runtime_library(request.target, RUNTIME_VERSION)
+    module_path = _c_string(str(request.module.path)) if request.editable else "NULL"
 
     out = ['#include "launcher.h"', ""]
     if artifact is not None:
-        out += [_embed_asm(request.target, artifact), "extern const unsigned char wbb_artifact[];", ""]
+        out += [
+            _embed_asm(request.target, artifact),
+            "extern const unsigned char wbb_artifact[];",
+            "",
+        ]
     out.append("static const struct wbb_setting settings[] = {")
     out += [f"    {{{_c_string(s.function)}, WBB_SET_BOOL, {int(s.value)}}}," for s in settings]
     out.append("};")
@@ -161,7 +191,7 @@ def script_source(request: BuildRequest, settings: tuple[Setting, ...], artifact
         f"    .module_name = {_c_string(request.module.path.name)},",
         f"    .artifact = {'wbb_artifact' if artifact else 'NULL'},",
         f"    .artifact_size = {artifact.stat().st_size if artifact else 0},",
-        f"    .module_path = {_c_string(str(request.module.path)) if request.editable else 'NULL'},",
+        f"    .module_path = {module_path},",
         f"    .env_mode = {env_mode},",
         "    .env_names = env_names,",
         f"    .env_count = {len(env_names)},",
@@ -202,7 +232,9 @@ class WasmtimeEngine:
             try:
                 module = wasmtime.Module(engine, request.module.data)  # type: ignore[arg-type]
             except wasmtime.WasmtimeError as e:
-                raise BuildError(f"cannot compile: {_first_lines(str(e))}", request.module.path) from None
+                raise BuildError(
+                    f"cannot compile: {_first_lines(str(e))}", request.module.path
+                ) from None
             (folder / "module.cwasm").write_bytes(module.serialize())
 
         return request.cache.entry("artifacts", key, produce) / "module.cwasm"
@@ -214,8 +246,19 @@ class WasmtimeEngine:
 
         def produce(folder: Path) -> None:
             zig_cc(
-                ["-target", target.zig_triple, "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror",
-                 "-c", str(c_dir / "launcher.c"), "-o", str(folder / "launcher.o")],
+                [
+                    "-target",
+                    target.zig_triple,
+                    "-std=c11",
+                    "-O2",
+                    "-Wall",
+                    "-Wextra",
+                    "-Werror",
+                    "-c",
+                    str(c_dir / "launcher.c"),
+                    "-o",
+                    str(folder / "launcher.o"),
+                ],
                 what=f"compiling the launcher for {target.zig_triple}",
             )
 
@@ -240,9 +283,22 @@ class WasmtimeEngine:
             c_dir, _ = _c_sources()
             (folder / "script.c").write_text(source)
             zig_cc(
-                ["-target", target.zig_triple, "-std=c11", "-O2", "-s", "-Wall", "-Wextra",
-                 "-I", str(c_dir), str(launcher), "script.c", "-o", exe_name,
-                 *(f"-l{lib}" for lib in target.system_libraries)],
+                [
+                    "-target",
+                    target.zig_triple,
+                    "-std=c11",
+                    "-O2",
+                    "-s",
+                    "-Wall",
+                    "-Wextra",
+                    "-I",
+                    str(c_dir),
+                    str(launcher),
+                    "script.c",
+                    "-o",
+                    exe_name,
+                    *(f"-l{lib}" for lib in target.system_libraries),
+                ],
                 cwd=folder,
                 what=f"linking the executable for {target.zig_triple}",
             )
