@@ -376,8 +376,9 @@ static char *host_path(const struct wbb_dir *dir, const char *exe_dir) {
     case WBB_DIR_TMP: {
         char *path = make_tmp_dir();
         if (!path) fail(1, "cannot create a temporary folder for %s: %s", dir->guest, strerror(errno));
-        if (tmp_dir_count < sizeof tmp_dirs / sizeof tmp_dirs[0]) tmp_dirs[tmp_dir_count++] = path;
-        return path;
+        if (tmp_dir_count == sizeof tmp_dirs / sizeof tmp_dirs[0]) fail(1, "too many temporary folders");
+        tmp_dirs[tmp_dir_count++] = path;
+        return join(path, "", ""); /* the caller frees its copy */
     }
     case WBB_DIR_HOST:
         if (dir->host[0] == '~' && (dir->host[1] == 0 || dir->host[1] == '/' || dir->host[1] == '\\')) {
