@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, SAMPLES
 
-HELLO_PYPROJECT = (SAMPLES / "hello" / "pyproject.toml").read_text()
+BUILD_SYSTEM = (
+    '[build-system]\nrequires = ["wasm-build-backend"]\nbuild-backend = "wasm_build_backend"\n\n'
+)
 
 
 @dataclass
@@ -118,8 +120,7 @@ def make_project(tmp_path: Path, bad: Bad) -> Path:
     project = tmp_path / "project"
     project.mkdir()
     shutil.copy(SAMPLES / "hello" / "hello.wasm", project / "hello.wasm")
-    build_system = '[build-system]\nrequires = ["wasm-build-backend"]\nbuild-backend = "wasm_build_backend"\n\n'
-    (project / "pyproject.toml").write_text(build_system + bad.pyproject)
+    (project / "pyproject.toml").write_text(BUILD_SYSTEM + bad.pyproject)
     for name, fixture in bad.files.items():
         shutil.copy(fixture, project / name)
     return project
