@@ -104,7 +104,7 @@ class Metadata:
         if self.requires_python:
             msg["Requires-Python"] = self.requires_python
         for dep in self.dependencies:
-            msg["Requires-Dist"] = dep
+            msg["Requires-Dist"] = str(Requirement(dep))
         for extra, deps in self.optional_dependencies.items():
             msg["Provides-Extra"] = extra
             for dep in deps:
