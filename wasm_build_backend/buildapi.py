@@ -71,9 +71,8 @@ def build_project_wheel(
     meta = project.metadata
     target = settings.resolved_target()
     layout = Layout.for_distribution(meta.dist_name)
-    scripts = build_scripts(
-        project.root, project.scripts, target, layout, Cache(settings.cache_dir), editable=editable
-    )
+    cache = Cache(settings.cache_dir)
+    scripts = build_scripts(project.root, project.scripts, target, layout, cache, editable=editable)
     glibc = None
     if target.os == "linux" and target.libc == "glibc":
         needed = [v for v in (glibc_needed(p) for p in scripts.files.values()) if v]
@@ -82,7 +81,7 @@ def build_project_wheel(
     data = f"{meta.dist_name}-{meta.version}.data"
     filename = f"{meta.dist_name}-{meta.version}-{tag}.whl"
 
-    writer = WheelWriter(wheel_directory / filename, _dist_info(meta))
+    writer = WheelWriter(wheel_directory / filename, _dist_info(meta), cache)
     for rel, path in scripts.files.items():
         writer.add_file(f"{data}/scripts/{rel}", path, executable=rel in scripts.executables)
     if editable:

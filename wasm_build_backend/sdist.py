@@ -10,7 +10,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from .archive import source_date_epoch
+from .archive import chmod_as_created, source_date_epoch
 from .config import Project
 from .errors import BuildError
 
@@ -76,6 +76,7 @@ def write_sdist(project: Project, directory: Path) -> str:
                 tar.addfile(
                     _tar_info(f"{base}/{rel}", len(data), mtime, executable), io.BytesIO(data)
                 )
+        chmod_as_created(Path(tmp))
         os.replace(tmp, directory / filename)
     except BaseException:
         os.unlink(tmp)
