@@ -43,10 +43,11 @@ def test_two_builds_at_once_share_an_empty_cache(tmp_path: Path) -> None:
         assert proc.returncode == 0, err
     wheels = [next((tmp_path / f"out{i}").glob("*.whl")).read_bytes() for i in range(2)]
     assert wheels[0] == wheels[1]
-    # One artifact (four scripts share the module), one launcher object and two
-    # executables (multi-data differs in its sandbox); no stray temporary folders.
+    # One artifact (four scripts share the module), one launcher object, two
+    # executables (multi-data differs in its sandbox) and the deflated runtime
+    # library; no stray temporary folders.
     kinds = [e.split("/")[0] for e in entries(cache)]
-    assert sorted(kinds) == ["artifacts", "executables", "executables", "launchers"]
+    assert sorted(kinds) == ["artifacts", "deflated", "executables", "executables", "launchers"]
     assert not [p for p in cache.rglob(".*") if p.is_dir()]
 
 
@@ -60,12 +61,13 @@ def test_rebuild_reuses_and_a_changed_module_does_not(tmp_path: Path) -> None:
         proc = build(project, tmp_path / "out", cache)
         assert proc.wait(timeout=600) == 0
     first = entries(cache)
-    assert len(first) == 3
+    assert len(first) == 4
     shutil.copy(SAMPLES / "filetool" / "filetool.wasm", project / "hello.wasm")
     assert build(project, tmp_path / "out", cache).wait(timeout=600) == 0
     second = entries(cache)
-    # A new artifact and a new executable; the launcher object is reused.
-    assert len(second) == 5 and set(first) < set(second)
+    # A new artifact and a new executable; the launcher object and the deflated
+    # runtime library are reused.
+    assert len(second) == 6 and set(first) < set(second)
 
 
 def test_racing_producers_leave_one_complete_entry(tmp_path: Path) -> None:
