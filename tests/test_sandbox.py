@@ -195,3 +195,10 @@ def test_mismatched_runtime_library(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "is not the Wasmtime 50.0.1 runtime this program needs" in proc.stderr
     assert proc.stderr.count("\n") == 1
+
+
+def test_recent_proposals_are_enabled(tmp_path: Path) -> None:
+    """Exceptions, atomics on shared memory, tail calls, SIMD and bulk memory all run."""
+    exe = create_exe(FIXTURES / "features.wasm", tmp_path / "features")
+    proc = launch(exe, cwd=tmp_path)
+    assert proc.returncode == 42, proc.stderr
