@@ -38,7 +38,14 @@ def run(cmd: list[str | Path], **kwargs: object) -> subprocess.CompletedProcess[
 @pytest.fixture(scope="session")
 def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     house = tmp_path_factory.mktemp("wheelhouse")
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", house, ROOT])
+    # From a private copy: setuptools builds in the tree's build/ folder, which the other
+    # xdist workers (and other test runs) would be writing at the same time.
+    source = tmp_path_factory.mktemp("backend-source") / "wasm-build-backend"
+    ignored = shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache"
+    )
+    shutil.copytree(ROOT, source, ignore=ignored)
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", house, source])
     backend = next(house.glob("wasm_build_backend-*.whl"))
     run([sys.executable, "-m", "pip", "download", "-q", "-d", house, backend])
     return house
@@ -117,3 +124,33 @@ def reference_run(
         cmd += ["--dir", f"{host}::{guest}"]
     cmd += [str(module), *args]
     return subprocess.run(cmd, cwd=cwd, input=stdin, capture_output=True, text=True, env=env)
+
+
+@pytest.fixture(scope="session")
+def wasmtime_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The pinned `wasmtime` wheel of every supported platform, downloaded once per session
+    (pip's own cache makes later sessions cheap): `-C runtime=` for offline cross builds."""
+    from wasm_build_backend.runtime import RUNTIME_VERSION, pip_platforms
+    from wasm_build_backend.target import all_targets
+
+    house = tmp_path_factory.mktemp("wasmtime-wheels")
+    download = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:"]
+    for target in all_targets():
+        for part in target.slices:
+            platforms = [a for p in pip_platforms(part) for a in ("--platform", p)]
+            run([*download, *platforms, "-d", house, f"wasmtime=={RUNTIME_VERSION}"])
+    return house
+
+
+@pytest.fixture(scope="session")
+def wasmtime_any_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The `py3-none-any` wasmtime wheel, which pip falls back to for a platform with no wheel
+    of its own (it holds the Windows x86_64 DLL)."""
+    from wasm_build_backend.runtime import RUNTIME_VERSION
+
+    house = tmp_path_factory.mktemp("wasmtime-any")
+    download = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:"]
+    run([*download, "--platform", "linux_armv7l", "-d", house, f"wasmtime=={RUNTIME_VERSION}"])
+    (wheel,) = house.glob("*.whl")
+    assert wheel.name.endswith("-py3-none-any.whl"), wheel.name
+    return wheel

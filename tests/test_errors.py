@@ -248,3 +248,23 @@ def test_unknown_target_lists_supported(tmp_path: Path) -> None:
     assert_clear_failure(
         proc, ["unsupported target platform tag 'solaris_sparc'", "manylinux_2_17_x86_64"], tmp_path
     )
+
+
+@pytest.mark.parametrize(
+    ("setting", "expect"),
+    [
+        ("precompile=jit", "precompile must be one of native, first-run, pulley, not 'jit'"),
+        ("runtime=/nonexistent/wasmtime", "the runtime setting names /nonexistent/wasmtime"),
+    ],
+)
+def test_bad_precompile_or_runtime_setting(tmp_path: Path, setting: str, expect: str) -> None:
+    project = tmp_path / "hello"
+    shutil.copytree(SAMPLES / "hello", project)
+    out = tmp_path / "dist"
+    build = [sys.executable, "-m", "build", "--no-isolation", "--wheel", "--outdir", str(out)]
+    proc = subprocess.run(
+        [*build, "-C", "target=win_arm64", "-C", setting, str(project)],
+        capture_output=True,
+        text=True,
+    )
+    assert_clear_failure(proc, [expect], out)

@@ -6,9 +6,12 @@ and the executable is run as the test's JSON says: its args, exactly its env, it
 `root` preopened as `/`, then exit code, stdout and stderr are compared. Wasmtime is
 the reference and passes every test, so our executables must too.
 
+Executables for another platform run under an emulator (see emulation.py): qemu-user for
+Linux aarch64 and musl, Wine for Windows x86_64.
+
 Usable from pytest (see test_wasi_testsuite.py) and as a script:
 
-    python tests/wasi_testsuite.py [--engine wasmtime] [--target TAG]
+    python tests/wasi_testsuite.py [--engine wasmtime] [--target TAG] [--precompile MODE]
                                    [--suite c,rust,assemblyscript] [-k NAME]
 """
 
@@ -29,12 +32,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from emulation import Emulation, Unavailable, emulation
+
 from wasm_build_backend.cache import Cache
 from wasm_build_backend.config import ENGINES, Preopen, Sandbox, Script
 from wasm_build_backend.errors import BuildError
 from wasm_build_backend.executables import build_scripts
+from wasm_build_backend.host import host_target
 from wasm_build_backend.layout import Layout
-from wasm_build_backend.target import Target, host_target, parse_tag
+from wasm_build_backend.target import Target, parse_tag
 
 SUITE_ROOT = Path(__file__).resolve().parent.parent.parent / "shared" / "wasi-testsuite"
 SUITES = ("c", "rust", "assemblyscript")
@@ -167,15 +173,20 @@ def _remove(path: Path) -> None:
 # ---- building ----
 
 
-def script_for(test: WasiTest, engine: str) -> Script:
+def script_for(test: WasiTest, engine: str, target: Target | None = None) -> Script:
     """The script `create-exe` would make of the test's module and sandbox."""
     # The root is a host path resolved when the program starts, relative to its cwd,
     # which is the test's folder: as `wasmtime run --dir ROOT::/` run there would.
     # Being relative keeps the executable independent of where the private copy lives,
     # so it is built once and the cache serves every later run and every copy.
     dirs = (Preopen(test.root, "/"),) if test.root is not None else ()
-    # The runner gives the process exactly the test's env, so the program takes all of it.
-    return Script(test.name, test.module, engine, Sandbox(dirs=dirs, env="all"))
+    # The runner gives the process exactly the test's env, so the program takes all of
+    # it; Windows (and Wine) add variables of their own to every process, so there the
+    # program takes just the test's, as `wasmtime run --env K=V` would give them.
+    env: str | tuple[str, ...] = "all"
+    if target is not None and target.os == "windows":
+        env = tuple(test.env)
+    return Script(test.name, test.module, engine, Sandbox(dirs=dirs, env=env))
 
 
 @contextlib.contextmanager
@@ -211,12 +222,19 @@ class Builder:
     cache: Cache
     out: Path
     verbose: bool = False
+    precompile: str | None = None  # the backend's precompile mode; None: its default
 
     def build(self, test: WasiTest) -> Path:
         folder = self.out / test.suite
+        script = script_for(test, self.engine, self.target)
         with _quiet(self.verbose):
             built = build_scripts(
-                test.module.parent, [script_for(test, self.engine)], self.target, LAYOUT, self.cache
+                test.module.parent,
+                [script],
+                self.target,
+                LAYOUT,
+                self.cache,
+                precompile=self.precompile,
             )
         for rel, path in built.files.items():
             _place(path, folder / rel)
@@ -226,19 +244,16 @@ class Builder:
 # ---- running ----
 
 
-def run_command(target: Target) -> list[str]:
-    """The command prefix that runs an executable built for `target` on this machine.
-
-    Empty for the machine's own platform. Emulators (`qemu-aarch64-static -L ...`,
-    `wine64`) belong here when the runner learns to use them.
-    """
-    host = host_target()
-    if (target.os, target.arch) == (host.os, host.arch):
-        return []
-    raise RunnerError(
-        f"cannot run executables for {target.platform_tag()} on this "
-        f"{host.platform_tag()} machine yet"
-    )
+def run_command(target: Target, work: Path) -> Emulation:
+    """How to run an executable built for `target` on this machine (`work` holds what
+    emulation needs: sysroots, a Wine prefix); raises RunnerError if nothing can."""
+    try:
+        return emulation(target, work)
+    except Unavailable as e:
+        raise RunnerError(
+            f"cannot run executables for {target.platform_tag()} on this "
+            f"{host_target().platform_tag()} machine: {e}"
+        ) from None
 
 
 def _show(data: bytes | str, limit: int = 2000) -> str:
@@ -279,16 +294,16 @@ class Runner:
 
     builder: Builder
     suite_copy: Path
+    emulation: Emulation = field(default_factory=Emulation)
     timeout: float = TIMEOUT
 
     def execute(self, test: WasiTest, exe: Path) -> subprocess.CompletedProcess[bytes]:
         remove_cleanup_entries(self.suite_copy)
-        return subprocess.run(
-            [*run_command(self.builder.target), str(exe), *test.args],
+        return self.emulation.run(
+            [exe, *test.args],
             cwd=self.suite_copy / test.folder,
             env=dict(test.env),  # exactly the test's variables, nothing inherited
             stdin=subprocess.DEVNULL,  # no test reads input; never wait on a terminal
-            capture_output=True,
             timeout=self.timeout,
         )
 
@@ -314,12 +329,15 @@ def make_runner(
     cache: Cache | None = None,
     suite_root: Path = SUITE_ROOT,
     verbose: bool = False,
+    precompile: str | None = None,
 ) -> Runner:
-    """A runner working in `scratch`: executables in `bin/`, the suite's copy in `suite/`."""
+    """A runner working in `scratch`: executables in `bin/`, the suite's copy in `suite/`,
+    emulators' files in `emulation/`."""
     target = target or host_target()
-    run_command(target)  # fail before building anything if the result cannot run here
-    builder = Builder(engine, target, cache or Cache(), scratch / "bin", verbose)
-    return Runner(builder, copy_suite(suite_root, scratch / "suite"))
+    # Fail before building anything if the result cannot run here.
+    emulation = run_command(target, scratch / "emulation")
+    builder = Builder(engine, target, cache or Cache(), scratch / "bin", verbose, precompile)
+    return Runner(builder, copy_suite(suite_root, scratch / "suite"), emulation)
 
 
 # ---- the script ----
@@ -329,6 +347,9 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", choices=ENGINES, default="wasmtime")
     parser.add_argument("--target", metavar="TAG", help="wheel platform tag (default: here)")
+    parser.add_argument(
+        "--precompile", choices=("native", "first-run", "pulley"), help="the backend's mode"
+    )
     parser.add_argument("--suite", default=",".join(SUITES), help="comma-separated suites")
     parser.add_argument("-k", dest="keyword", metavar="NAME", help="only ids containing NAME")
     parser.add_argument("--suite-dir", type=Path, default=SUITE_ROOT, help="the suite's folder")
@@ -362,6 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             cache=Cache(args.cache_dir) if args.cache_dir else None,
             suite_root=args.suite_dir,
             verbose=args.verbose,
+            precompile=args.precompile,
         )
         for test in tests:
             outcomes.append(runner.check(test))

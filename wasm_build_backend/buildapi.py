@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -10,15 +11,16 @@ from typing import TypeVar
 
 from .cache import Cache
 from .config import Project, load_project
-from .elf import glibc_needed
 from .errors import BuildError
 from .executables import build_scripts
 from .layout import Layout
 from .metadata import Metadata
 from .progress import say
+from .runtime import needs_download
 from .sdist import write_sdist
 from .settings import BuildSettings, ConfigSettings, parse_settings
 from .wheel import WheelWriter, wheel_text
+from .wheeltag import wheel_platform_tag
 
 T = TypeVar("T")
 
@@ -72,12 +74,17 @@ def build_project_wheel(
     target = settings.resolved_target()
     layout = Layout.for_distribution(meta.dist_name)
     cache = Cache(settings.cache_dir)
-    scripts = build_scripts(project.root, project.scripts, target, layout, cache, editable=editable)
-    glibc = None
-    if target.os == "linux" and target.libc == "glibc":
-        needed = [v for v in (glibc_needed(p) for p in scripts.files.values()) if v]
-        glibc = max(needed, default=None)
-    tag = f"py3-none-{target.platform_tag(glibc)}"
+    scripts = build_scripts(
+        project.root,
+        project.scripts,
+        target,
+        layout,
+        cache,
+        editable=editable,
+        precompile=settings.precompile,
+        runtime=settings.runtime,
+    )
+    tag = f"py3-none-{wheel_platform_tag(target, scripts.files.values())}"
     data = f"{meta.dist_name}-{meta.version}.data"
     filename = f"{meta.dist_name}-{meta.version}-{tag}.whl"
 
@@ -105,7 +112,13 @@ def build_project_wheel(
 
 @_user_errors
 def get_requires_for_build_wheel(config_settings: ConfigSettings | None = None) -> list[str]:
-    parse_settings(config_settings)
+    settings = parse_settings(config_settings)
+    # Another platform's runtime is downloaded with pip, which isolated build
+    # environments (uv's) may lack; ask for it only when it will be needed.
+    target = settings.resolved_target()
+    cache = Cache(settings.cache_dir)
+    if needs_download(target, cache, settings.runtime) and importlib.util.find_spec("pip") is None:
+        return ["pip"]
     return []
 
 

@@ -39,11 +39,15 @@ class Cache:
     def __init__(self, root: Path | None = None) -> None:
         self.root = root or default_cache_dir()
 
+    def path(self, kind: str, parts: Mapping[str, object]) -> Path:
+        """Where the entry for `parts` is, whether or not it exists yet."""
+        return self.root / kind / cache_key(parts)
+
     def entry(
         self, kind: str, parts: Mapping[str, object], produce: Callable[[Path], None]
     ) -> Path:
         """The folder for `parts`, calling `produce(folder)` to fill it if it is not cached yet."""
-        final = self.root / kind / cache_key(parts)
+        final = self.path(kind, parts)
         if final.is_dir():
             return final
         final.parent.mkdir(parents=True, exist_ok=True)

@@ -14,16 +14,19 @@ from .cache import Cache
 from .config import ENGINES, Sandbox, Script, check_script_name, parse_dir, parse_size
 from .errors import BuildError
 from .executables import build_scripts
+from .host import host_target
 from .layout import Layout
-from .settings import BuildSettings
-from .target import SUPPORTED_TAGS, parse_tag
+from .settings import PRECOMPILE_MODES, BuildSettings
+from .target import SUPPORTED_TAGS, Target, all_targets, parse_tag
 from .wasmfile import read_module
 
 
 def _create_exe(args: argparse.Namespace) -> int:
     module = Path(args.module).resolve()
     out = Path(args.output).resolve() if args.output else Path.cwd() / module.stem
-    target = parse_tag(args.target) if args.target else BuildSettings().resolved_target()
+    target = parse_tag(args.target) if args.target else host_target()
+    if target.exe_suffix and not out.name.lower().endswith(target.exe_suffix):
+        out = out.with_name(out.name + target.exe_suffix)  # Windows runs only .exe files
     name = out.name.removesuffix(target.exe_suffix) if target.exe_suffix else out.name
     check_script_name(name, None, {})
     here = Path.cwd()
@@ -38,7 +41,15 @@ def _create_exe(args: argparse.Namespace) -> int:
     script = Script(name, module, args.engine, sandbox)
     # The runtime goes in a hidden folder named after the executable, beside it.
     layout = Layout(f".{name}.wasm")
-    built = build_scripts(module.parent, [script], target, layout, Cache(args.cache_dir))
+    built = build_scripts(
+        module.parent,
+        [script],
+        target,
+        layout,
+        Cache(args.cache_dir),
+        precompile=args.precompile,
+        runtime=args.runtime,
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     for rel, path in built.files.items():
         dest = out if rel in built.executables else out.parent / rel
@@ -75,14 +86,31 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _targets(names: list[str] | None) -> list[Target | None]:
+    """The targets `--target` names (repeated, or `all`); [None]: the default one."""
+    if not names:
+        return [None]
+    targets: list[Target | None] = []
+    for name in names:
+        for tag in name.split(","):
+            if tag.strip() == "all":
+                targets += all_targets()
+            elif tag.strip():
+                targets.append(parse_tag(tag))
+    return list(dict.fromkeys(targets))
+
+
 def _build(args: argparse.Namespace) -> int:
-    settings = BuildSettings(
-        engine=args.engine,
-        target=parse_tag(args.target) if args.target else None,
-        cache_dir=args.cache_dir,
-    )
     outdir = Path(args.outdir).resolve()
-    print(outdir / build_project_wheel(Path(args.dir), outdir, settings))
+    for target in _targets(args.target):
+        settings = BuildSettings(
+            engine=args.engine,
+            target=target,
+            cache_dir=args.cache_dir,
+            precompile=args.precompile,
+            runtime=args.runtime,
+        )
+        print(outdir / build_project_wheel(Path(args.dir), outdir, settings), flush=True)
     return 0
 
 
@@ -94,11 +122,38 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def common(p: argparse.ArgumentParser) -> None:
+    def common(p: argparse.ArgumentParser, *, several: bool) -> None:
+        if several:
+            p.add_argument(
+                "--target",
+                action="append",
+                metavar="TAG",
+                help="wheel platform tag to build for, e.g. "
+                f"{', '.join(SUPPORTED_TAGS[:3])}; repeat it (or give a comma-separated "
+                "list) for several wheels, or give 'all' for every supported platform "
+                "(default: this machine)",
+            )
+        else:
+            p.add_argument(
+                "--target",
+                metavar="TAG",
+                help="wheel platform tag to build for, e.g. "
+                f"{', '.join(SUPPORTED_TAGS[:3])} (default: this machine)",
+            )
         p.add_argument(
-            "--target",
-            help="wheel platform tag to build for, e.g. "
-            f"{', '.join(SUPPORTED_TAGS[:3])} (default: this machine)",
+            "--precompile",
+            choices=PRECOMPILE_MODES,
+            help="native: machine code in the executable; first-run: compiled at its first "
+            "start on each machine; pulley: portable bytecode (default: native when this "
+            "machine can produce it, else first-run)",
+        )
+        p.add_argument(
+            "--runtime",
+            type=lambda p: Path(p).expanduser().resolve(),
+            metavar="PATH",
+            help="the target's Wasmtime runtime for offline builds: a wasmtime wheel, a "
+            "folder of wheels, or a folder holding the library (default: downloaded once "
+            "with pip)",
         )
         p.add_argument("--cache-dir", type=Path, help="build cache folder")
 
@@ -123,7 +178,7 @@ def _parser() -> argparse.ArgumentParser:
     env.add_argument("--no-env", action="store_true", help="pass no environment variables")
     exe.add_argument("--max-memory", metavar="SIZE", help="limit linear memory, e.g. 256MiB")
     exe.add_argument("--timeout", type=float, metavar="SECONDS", help="wall-clock limit")
-    common(exe)
+    common(exe, several=False)
     exe.set_defaults(func=_create_exe)
 
     ins = sub.add_parser("inspect", help="show a module's imports, exports and what it needs")
@@ -136,7 +191,7 @@ def _parser() -> argparse.ArgumentParser:
         "-o", "--outdir", default="dist", help="where to write the wheel (default: dist)"
     )
     bld.add_argument("--engine", choices=ENGINES)
-    common(bld)
+    common(bld, several=True)
     bld.set_defaults(func=_build)
     return parser
 

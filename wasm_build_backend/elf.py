@@ -1,4 +1,4 @@
-"""The glibc an ELF file needs, read as auditwheel reads it: from its version needs.
+"""ELF files: the glibc they need, read as auditwheel reads it, and removing a DT_NEEDED entry.
 
 A wheel's manylinux tag must be no older than the newest `GLIBC_x.y` that any of
 its ELF files names in `.gnu.version_r` (weak references count, as they do for
@@ -12,6 +12,8 @@ import struct
 from pathlib import Path
 
 _SHT_GNU_VERNEED = 0x6FFFFFFE
+_SHT_DYNAMIC = 6
+_DT_NEEDED = 1
 _GLIBC = re.compile(rb"GLIBC_(\d+)\.(\d+)")
 
 
@@ -50,3 +52,37 @@ def glibc_needed(path: Path) -> tuple[int, int] | None:
                 break
             entry += nxt
     return newest
+
+
+def without_needed(data: bytes, name: str) -> bytes:
+    """The ELF file with its DT_NEEDED entry for `name` taken out of `.dynamic`.
+
+    Later entries move up one slot and the table ends in one more DT_NULL, so no offset
+    or size changes anywhere else. Version needs that name the library stay: musl, the
+    only libc this is used for, ignores symbol versions.
+    """
+    out = bytearray(data)
+    (shoff,) = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
+    for i in range(shnum):
+        base = shoff + i * shentsize
+        (sh_type,) = struct.unpack_from("<I", data, base + 4)
+        if sh_type != _SHT_DYNAMIC:
+            continue
+        offset, size, link = struct.unpack_from("<QQI", data, base + 0x18)
+        (strtab,) = struct.unpack_from("<Q", data, shoff + link * shentsize + 0x18)
+        entries = [struct.unpack_from("<qQ", data, p) for p in range(offset, offset + size, 16)]
+        kept = [
+            (tag, value)
+            for tag, value in entries
+            if not (
+                tag == _DT_NEEDED and data[strtab + value :].split(b"\0", 1)[0] == name.encode()
+            )
+        ]
+        if len(kept) == len(entries):
+            return data
+        kept += [(0, 0)] * (len(entries) - len(kept))
+        for n, (tag, value) in enumerate(kept):
+            struct.pack_into("<qQ", out, offset + 16 * n, tag, value)
+        return bytes(out)
+    return data

@@ -54,6 +54,8 @@ def build_scripts(
     cache: Cache,
     *,
     editable: bool = False,
+    precompile: str | None = None,
+    runtime: Path | None = None,
 ) -> ScriptsFolder:
     """Build every script for `target`; shared modules are read and compiled once."""
     modules: dict[Path, WasmModule] = {}
@@ -71,10 +73,18 @@ def build_scripts(
                 data_dirs[data.guest] = dest
                 files.update(_data_files(root, data.source, dest))
         request = BuildRequest(
-            script, modules[script.module], target, layout, cache, editable, data_dirs
+            script,
+            modules[script.module],
+            target,
+            layout,
+            cache,
+            editable,
+            data_dirs,
+            precompile,
+            runtime,
         )
         name = script.name + target.exe_suffix
-        with step(f"building {name} ({script.engine} engine, {target.zig_triple})"):
+        with step(f"building {name} ({script.engine} engine, {target.platform_tag()})"):
             product = get_engine(script.engine).build(request)
         files[name] = product.path
         executables.add(name)

@@ -25,5 +25,9 @@ class Layout:
     def runtime_library(self, target: Target, runtime_version: str) -> str:
         return f"{self.support_dir}/wasmtime-{runtime_version}{target.library_suffix}"
 
+    def preload_library(self) -> str:
+        """The unwinder the launcher loads before a musl runtime (see unwinder.py)."""
+        return f"{self.support_dir}/libunwind.so"
+
     def data_dir(self, source: str) -> str:
         return f"{self.support_dir}/data/{source}"

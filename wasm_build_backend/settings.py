@@ -9,13 +9,22 @@ from typing import Union
 
 from .config import check_engine
 from .errors import BuildError
-from .target import Target, host_target, parse_tag
+from .host import host_target
+from .target import Target, parse_tag
 
 ConfigSettings = Mapping[str, Union[str, list[str], None]]
 
+PRECOMPILE_MODES = ("native", "first-run", "pulley")
+
 _KEYS = {
     "engine": "override the engine of every script (wasmtime or wasm2c)",
-    "target": "the wheel platform tag to build for (default: this machine)",
+    "target": "the wheel platform tag to build for (default: this machine, or what "
+    "cibuildwheel's environment variables say)",
+    "precompile": "native (machine code in the wheel), first-run (compiled on the user's "
+    "machine at first start) or pulley (portable bytecode); default: native when this "
+    "machine can produce it, else first-run",
+    "runtime": "a wasmtime wheel, a folder of wheels, or a folder holding the Wasmtime "
+    "library for the target (offline builds)",
     "cache-dir": "where compiled modules and launchers are cached",
 }
 
@@ -25,6 +34,8 @@ class BuildSettings:
     engine: str | None = None
     target: Target | None = None
     cache_dir: Path | None = None
+    precompile: str | None = None  # one of PRECOMPILE_MODES; None: the best available
+    runtime: Path | None = None  # where the target's Wasmtime library comes from
 
     def resolved_target(self) -> Target:
         return self.target or host_target()
@@ -55,4 +66,12 @@ def parse_settings(config_settings: ConfigSettings | None) -> BuildSettings:
         else None,
         target=parse_tag(pairs["target"]) if pairs.get("target") else None,
         cache_dir=Path(pairs["cache-dir"]) if pairs.get("cache-dir") else None,
+        precompile=check_precompile(pairs["precompile"]) if pairs.get("precompile") else None,
+        runtime=Path(pairs["runtime"]).expanduser().resolve() if pairs.get("runtime") else None,
     )
+
+
+def check_precompile(mode: str) -> str:
+    if mode not in PRECOMPILE_MODES:
+        raise BuildError(f"precompile must be one of {', '.join(PRECOMPILE_MODES)}, not {mode!r}")
+    return mode

@@ -6,12 +6,8 @@ the object format all follow from the tag, so no other module looks at tag strin
 
 from __future__ import annotations
 
-import os
-import platform
 import re
-import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import BuildError
 
@@ -20,7 +16,7 @@ from .errors import BuildError
 LAUNCHER_GLIBC = (2, 17)
 MUSLLINUX = (1, 2)
 
-_ARCH_ALIASES = {
+ARCH_ALIASES = {
     "x86_64": "x86_64",
     "amd64": "x86_64",
     "aarch64": "aarch64",
@@ -30,13 +26,54 @@ _ARCH_ALIASES = {
 
 @dataclass(frozen=True)
 class Target:
-    """A build target: an operating system, a CPU architecture and (on Linux) a libc."""
+    """A build target: an operating system, a CPU architecture and (on Linux) a libc.
+
+    macOS `universal2` is two targets in one: everything is built per slice
+    (`slices`) and the executables and libraries are then joined into fat files.
+    """
 
     os: str  # "linux", "macos" or "windows"
-    arch: str  # "x86_64" or "aarch64"
+    arch: str  # "x86_64" or "aarch64"; "universal2" on macOS
     libc: str = ""  # "glibc" or "musl" on Linux
     glibc: tuple[int, int] = LAUNCHER_GLIBC  # the manylinux floor asked for
     macos: tuple[int, int] = (0, 0)  # the deployment target on macOS
+
+    @property
+    def slices(self) -> tuple[Target, ...]:
+        """The single-architecture targets this one is made of."""
+        if self.arch == "universal2":
+            arm64 = replace(self, arch="aarch64", macos=max(self.macos, (11, 0)))
+            return (replace(self, arch="x86_64"), arm64)
+        return (self,)
+
+    @property
+    def runtime_platform(self) -> str:
+        """Which `wasmtime` wheel's library the target needs: the glibc floor or macOS
+        version does not matter, the libc does."""
+        if self.os == "linux":
+            return f"{self.wasmtime_dir}-{self.libc}"
+        return self.wasmtime_dir
+
+    @property
+    def compile_flags(self) -> tuple[str, ...]:
+        """Flags for zig beyond the triple when compiling the launcher's C files."""
+        if self.os == "linux" and self.libc == "musl":
+            # References to libc's data must go through the GOT: with copy
+            # relocations, zig's musl stub library gives stdin, stdout and stderr
+            # one address, and everything written to stderr lands on stdout.
+            return ("-fPIC",)
+        return ()
+
+    @property
+    def link_flags(self) -> tuple[str, ...]:
+        """Flags for zig beyond the triple: how the launcher links to the system."""
+        if self.os == "linux" and self.libc == "musl":
+            # zig links musl statically by default, and a static program cannot
+            # dlopen the runtime.
+            return ("-dynamic",)
+        if self.os == "windows":
+            return ("-municode",)  # the launcher's entry point is wmain
+        return ()
 
     @property
     def zig_triple(self) -> str:
@@ -50,7 +87,10 @@ class Target:
 
     @property
     def wasmtime_triple(self) -> str:
-        """The triple given to Wasmtime's `Config.target`: no CPU features beyond the baseline."""
+        """The triple given to Wasmtime's `Config.target`: no CPU features beyond the baseline.
+
+        Compiled code does not depend on the libc, and Wasmtime refuses a musl triple on a
+        glibc machine, so musl targets use the gnu triple too."""
         vendor_os = {
             "linux": "unknown-linux-gnu",
             "macos": "apple-darwin",
@@ -63,6 +103,15 @@ class Target:
         """The folder of the `wasmtime` package that holds this target's library."""
         os_name = {"linux": "linux", "macos": "darwin", "windows": "win32"}[self.os]
         return f"{os_name}-{self.arch}"
+
+    @property
+    def wheel_arch(self) -> str:
+        """The architecture as wheel platform tags spell it."""
+        if self.os == "windows":
+            return "amd64" if self.arch == "x86_64" else "arm64"
+        if self.os == "macos" and self.arch == "aarch64":
+            return "arm64"
+        return self.arch
 
     @property
     def wasmtime_library(self) -> str:
@@ -94,17 +143,21 @@ class Target:
             return ("shell32",)
         return ()
 
-    def platform_tag(self, glibc_needed: tuple[int, int] | None = None) -> str:
-        """The wheel platform tag, raised to the glibc the shipped files really need."""
+    def platform_tag(
+        self,
+        glibc_needed: tuple[int, int] | None = None,
+        macos_needed: tuple[int, int] | None = None,
+    ) -> str:
+        """The wheel platform tag, raised to the glibc or macOS the shipped files really need."""
         if self.os == "linux":
             if self.libc == "musl":
                 return f"musllinux_{MUSLLINUX[0]}_{MUSLLINUX[1]}_{self.arch}"
             major, minor = max(self.glibc, glibc_needed or self.glibc)
             return f"manylinux_{major}_{minor}_{self.arch}"
         if self.os == "macos":
-            arch = "arm64" if self.arch == "aarch64" else "x86_64"
-            return f"macosx_{self.macos[0]}_{self.macos[1]}_{arch}"
-        return "win_amd64" if self.arch == "x86_64" else "win_arm64"
+            major, minor = max(self.macos, macos_needed or self.macos)
+            return f"macosx_{major}_{minor}_{self.wheel_arch}"
+        return f"win_{self.wheel_arch}"
 
 
 SUPPORTED_TAGS = (
@@ -114,6 +167,7 @@ SUPPORTED_TAGS = (
     "musllinux_1_2_aarch64",
     "macosx_10_12_x86_64",
     "macosx_11_0_arm64",
+    "macosx_10_12_universal2",
     "win_amd64",
     "win_arm64",
 )
@@ -138,7 +192,7 @@ def parse_tag(tag: str) -> Target:
         r"(manylinux_(\d+)_(\d+)|manylinux1|manylinux2010|manylinux2014|linux)_(\w+)", tag
     )
     if m:
-        arch = _ARCH_ALIASES.get(m.group(4))
+        arch = ARCH_ALIASES.get(m.group(4))
         if arch is None:
             raise _unsupported(tag)
         prefix = m.group(1)
@@ -152,33 +206,18 @@ def parse_tag(tag: str) -> Target:
             raise _unsupported(tag)
         return Target("linux", arch, "glibc", glibc=glibc)
     m = re.fullmatch(r"musllinux_(\d+)_(\d+)_(\w+)", tag)
-    if m and m.group(3) in _ARCH_ALIASES:
-        return Target("linux", _ARCH_ALIASES[m.group(3)], "musl")
+    if m and m.group(3) in ARCH_ALIASES:
+        return Target("linux", ARCH_ALIASES[m.group(3)], "musl")
     m = re.fullmatch(r"macosx_(\d+)_(\d+)_(\w+)", tag)
-    if m and m.group(3) in ("x86_64", "arm64"):
+    if m and m.group(3) in ("x86_64", "arm64", "universal2"):
         version = (int(m.group(1)), int(m.group(2)))
-        arch = _ARCH_ALIASES[m.group(3)]
+        arch = ARCH_ALIASES.get(m.group(3), m.group(3))
         if arch == "aarch64":
             version = max(version, (11, 0))
         return Target("macos", arch, macos=version)
     raise _unsupported(tag)
 
 
-def host_target(environ: Mapping[str, str] | None = None) -> Target:
-    """The target for the machine the build runs on."""
-    env = os.environ if environ is None else environ
-    machine = _ARCH_ALIASES.get(platform.machine().lower())
-    if machine is None:
-        raise BuildError(f"unsupported build machine architecture {platform.machine()!r}")
-    if sys.platform.startswith("linux"):
-        libc = "musl" if platform.libc_ver()[0] != "glibc" else "glibc"
-        return Target("linux", machine, libc)
-    if sys.platform == "darwin":
-        major, minor = (
-            int(p) for p in (env.get("MACOSX_DEPLOYMENT_TARGET") or "11.0").split(".")[:2]
-        )
-        floor = (11, 0) if machine == "aarch64" else (10, 12)
-        return Target("macos", machine, macos=max((major, minor), floor))
-    if sys.platform == "win32":
-        return Target("windows", machine)
-    raise BuildError(f"unsupported build platform {sys.platform!r}")
+def all_targets() -> list[Target]:
+    """One target per supported platform, at its oldest version: `--target all`."""
+    return [parse_tag(tag) for tag in SUPPORTED_TAGS]

@@ -23,3 +23,14 @@ def zig_cc(args: list[str], cwd: Path | None = None, what: str = "compiling") ->
     if proc.returncode != 0:
         output = (proc.stderr + proc.stdout).strip()
         raise BuildError(f"zig failed while {what}:\n{output}")
+
+
+@cache
+def zig_lib_dir() -> Path:
+    """zig's bundled sources (libc, libunwind, ...), inside the `ziglang` package."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("ziglang")
+    if spec is None or spec.origin is None:
+        raise BuildError("the ziglang package is not installed")
+    return Path(spec.origin).parent / "lib"

@@ -6,7 +6,7 @@
  * needs nothing but the system's own libraries at link time (no import library
  * for Windows or macOS, no DT_NEEDED entry that auditwheel would act on). */
 #if !defined(_WIN32)
-#define _GNU_SOURCE /* mkdtemp, nftw, realpath */
+#define _GNU_SOURCE /* mkdtemp, mkstemp, nftw, realpath */
 #endif
 
 #include <errno.h>
@@ -28,13 +28,22 @@
 #include <ftw.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #define WBB_TRAP_EXIT 134 /* 128 + SIGABRT, what `wasmtime run` gives on Unix */
 #define WBB_SEP "/"
 #if defined(__APPLE__)
 #include <mach-o/dyld.h>
+#include <sys/sysctl.h>
 #endif
+#if defined(__linux__) && defined(__aarch64__)
+#include <sys/auxv.h>
+#endif
+#endif
+
+#if defined(__x86_64__)
+#include <cpuid.h>
 #endif
 
 #define WBB_FN_FIELD(ret, name, params) ret(*name) params;
@@ -103,8 +112,9 @@ static char *executable_dir(void) {
 
 static HMODULE library;
 
-static const char *load_library(const char *path) {
+static const char *load_library(const char *path, int global) {
     static char message[512];
+    (void)global; /* every DLL's exports are found through its handle */
     wchar_t *wpath = wide_from_utf8(path);
     /* Search the library's own folder for its dependencies, not the cwd. */
     library = LoadLibraryExW(wpath, NULL, LOAD_WITH_ALTERED_SEARCH_PATH);
@@ -175,6 +185,67 @@ static void start_timer(wasm_engine_t *engine, uint64_t ms) {
 
 static void install_signal_cleanup(void) {}
 
+/* Paths are UTF-8 everywhere in the launcher; Windows wants them wide. */
+static FILE *open_file(const char *path, const char *mode) {
+    wchar_t *wpath = wide_from_utf8(path), *wmode = wide_from_utf8(mode);
+    FILE *f = _wfopen(wpath, wmode);
+    free(wpath);
+    free(wmode);
+    return f;
+}
+
+static int make_dir(const char *path) {
+    wchar_t *w = wide_from_utf8(path);
+    int ok = CreateDirectoryW(w, NULL) || GetLastError() == ERROR_ALREADY_EXISTS;
+    free(w);
+    return ok;
+}
+
+static long long file_size(const char *path) {
+    WIN32_FILE_ATTRIBUTE_DATA data;
+    wchar_t *w = wide_from_utf8(path);
+    BOOL ok = GetFileAttributesExW(w, GetFileExInfoStandard, &data);
+    free(w);
+    if (!ok) return -1;
+    return (long long)(((unsigned long long)data.nFileSizeHigh << 32) | data.nFileSizeLow);
+}
+
+static char *user_cache_base(void) {
+    const wchar_t *base = _wgetenv(L"LOCALAPPDATA");
+    return base && *base ? utf8_from_wide(base) : NULL;
+}
+
+static FILE *create_temp_beside(const char *path, char **temp_path) {
+    static unsigned counter;
+    char suffix[64];
+    for (unsigned attempt = 0; attempt < 100; attempt++) {
+        snprintf(suffix, sizeof suffix, ".tmp-%lu-%lu-%u", (unsigned long)GetCurrentProcessId(),
+                 (unsigned long)GetTickCount(), counter++);
+        *temp_path = join(path, suffix, "");
+        FILE *f = open_file(*temp_path, "wbx");
+        if (f) return f;
+        free(*temp_path);
+        if (errno != EEXIST) break;
+    }
+    *temp_path = NULL;
+    return NULL;
+}
+
+static void remove_file(const char *path) {
+    wchar_t *w = wide_from_utf8(path);
+    DeleteFileW(w);
+    free(w);
+}
+
+/* A file that another process has mapped cannot be replaced on Windows: that
+ * process is using an equally good copy, so losing the race is fine. */
+static void replace_file(const char *from, const char *to) {
+    wchar_t *wfrom = wide_from_utf8(from), *wto = wide_from_utf8(to);
+    if (!MoveFileExW(wfrom, wto, MOVEFILE_REPLACE_EXISTING)) DeleteFileW(wfrom);
+    free(wfrom);
+    free(wto);
+}
+
 #else /* POSIX */
 
 static char *executable_dir(void) {
@@ -199,9 +270,10 @@ static char *executable_dir(void) {
 
 static void *library;
 
-static const char *load_library(const char *path) {
-    library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    return library ? NULL : dlerror();
+static const char *load_library(const char *path, int global) {
+    void *handle = dlopen(path, RTLD_NOW | (global ? RTLD_GLOBAL : RTLD_LOCAL));
+    if (!global) library = handle;
+    return handle ? NULL : dlerror();
 }
 
 static void *library_symbol(const char *name) {
@@ -267,7 +339,112 @@ static void install_signal_cleanup(void) {
     signal(SIGHUP, on_signal);
 }
 
+static FILE *open_file(const char *path, const char *mode) {
+    return fopen(path, mode);
+}
+
+/* Private to the user: the cache holds machine code that later runs load. */
+static int make_dir(const char *path) {
+    return mkdir(path, 0700) == 0 || errno == EEXIST;
+}
+
+static long long file_size(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+static char *user_cache_base(void) {
+    const char *home = getenv("HOME");
+#if defined(__APPLE__)
+    return home && *home ? join(home, "/Library/Caches", "") : NULL;
+#else
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    if (xdg && xdg[0] == '/') return join(xdg, "", "");
+    return home && *home ? join(home, "/.cache", "") : NULL;
 #endif
+}
+
+static FILE *create_temp_beside(const char *path, char **temp_path) {
+    *temp_path = join(path, ".tmp-", "XXXXXX");
+    int fd = mkstemp(*temp_path);
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (!f) {
+        if (fd >= 0) close(fd);
+        free(*temp_path);
+        *temp_path = NULL;
+    }
+    return f;
+}
+
+/* rename() replaces atomically: a process that has mapped the old file keeps
+ * its mapping, and every later reader sees a whole file. */
+static void remove_file(const char *path) {
+    remove(path);
+}
+
+static void replace_file(const char *from, const char *to) {
+    if (rename(from, to) != 0) remove(from);
+}
+
+#endif
+
+/* ---- the machine: which compiled code suits this CPU ---- */
+
+static uint64_t fnv1a(uint64_t hash, const void *data, size_t size) {
+    const unsigned char *p = data;
+    for (size_t i = 0; i < size; i++) hash = (hash ^ p[i]) * 0x100000001b3ull;
+    return hash;
+}
+
+/* Code compiled on the first run uses every feature of the CPU it ran on, so a
+ * cache shared by several machines (a home folder on a network drive) keeps one
+ * file per kind of CPU: the identity is what Wasmtime's feature detection reads. */
+static uint64_t cpu_identity(void) {
+    uint64_t hash = 0xcbf29ce484222325ull;
+#if defined(__x86_64__)
+    /* Vendor, signature and feature flags only: other fields (such as the APIC
+     * id in leaf 1) differ between the cores of one machine. Mask per leaf:
+     * eax, ebx, ecx, edx. */
+    static const unsigned leaves[][6] = {
+        {0, 0, 0, ~0u, ~0u, ~0u},          {1, 0, ~0u, 0, ~0u, ~0u},
+        {7, 0, 0, ~0u, ~0u, ~0u},          {7, 1, ~0u, 0, 0, ~0u},
+        {0xd, 1, ~0u, 0, 0, 0},            {0x80000001u, 0, 0, 0, ~0u, ~0u},
+    };
+    unsigned regs[4];
+    for (size_t i = 0; i < sizeof leaves / sizeof leaves[0]; i++) {
+        if (leaves[i][0] > __get_cpuid_max(leaves[i][0] & 0x80000000u, NULL)) continue;
+        __cpuid_count(leaves[i][0], leaves[i][1], regs[0], regs[1], regs[2], regs[3]);
+        for (size_t r = 0; r < 4; r++) regs[r] &= leaves[i][2 + r];
+        hash = fnv1a(hash, regs, sizeof regs);
+    }
+    /* Which vector registers the OS saves (AVX, AVX-512) decides what may run. */
+    __cpuid(1, regs[0], regs[1], regs[2], regs[3]);
+    if (regs[2] & (1u << 27)) {
+        unsigned lo, hi;
+        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        hash = fnv1a(hash, &lo, sizeof lo);
+        hash = fnv1a(hash, &hi, sizeof hi);
+    }
+#elif defined(__aarch64__) && defined(__linux__)
+    unsigned long caps[2] = {getauxval(AT_HWCAP), getauxval(AT_HWCAP2)};
+    hash = fnv1a(hash, caps, sizeof caps);
+#elif defined(__aarch64__) && defined(__APPLE__)
+    uint32_t family = 0;
+    size_t size = sizeof family;
+    if (sysctlbyname("hw.cpufamily", &family, &size, NULL, 0) == 0)
+        hash = fnv1a(hash, &family, sizeof family);
+    char brand[256];
+    size = sizeof brand;
+    if (sysctlbyname("machdep.cpu.brand_string", brand, &size, NULL, 0) == 0)
+        hash = fnv1a(hash, brand, size);
+#elif defined(_WIN32)
+    uint64_t features = 0;
+    for (DWORD f = 0; f < 64; f++)
+        if (IsProcessorFeaturePresent(f)) features |= 1ull << f;
+    hash = fnv1a(hash, &features, sizeof features);
+#endif
+    return hash;
+}
 
 static void cleanup_tmp_dirs(void) {
     while (tmp_dir_count > 0) remove_tree(tmp_dirs[--tmp_dir_count]);
@@ -275,9 +452,18 @@ static void cleanup_tmp_dirs(void) {
 
 /* ---- Wasmtime ---- */
 
+static long long runtime_size;
+
 static void load_runtime(const char *exe_dir) {
+    if (wbb_script.preload_library) {
+        char *preload = join(exe_dir, WBB_SEP, wbb_script.preload_library);
+        const char *err = load_library(preload, 1);
+        if (err) fail(1, "cannot load %s: %s; reinstall the package", preload, err);
+        free(preload);
+    }
     char *path = join(exe_dir, WBB_SEP, wbb_script.runtime_library);
-    const char *err = load_library(path);
+    runtime_size = file_size(path);
+    const char *err = load_library(path, 0);
     if (err)
         fail(1, "cannot load its WebAssembly runtime (Wasmtime %s) from %s: %s; reinstall the package",
              wbb_script.wasmtime_version, path, err);
@@ -322,9 +508,15 @@ static wasm_config_t *make_config(void) {
         case WBB_SET_BOOL: ((void (*)(wasm_config_t *, bool))fn)(config, s->value != 0); break;
         case WBB_SET_U8: ((void (*)(wasm_config_t *, uint8_t))fn)(config, (uint8_t)s->value); break;
         case WBB_SET_U64: ((void (*)(wasm_config_t *, uint64_t))fn)(config, s->value); break;
+        case WBB_SET_STRING: {
+            wasmtime_error_t *error =
+                ((wasmtime_error_t * (*)(wasm_config_t *, const char *)) fn)(config, s->text);
+            if (error) fail(1, "%s(\"%s\"): %s", s->function, s->text, error_text(error, NULL));
+            break;
+        }
         }
     }
-    if (wbb_script.module_path)
+    if (wbb_script.code_kind == WBB_CODE_PATH)
         /* Editable installs compile at every start; Wasmtime's own cache makes
          * that a lookup after the first run. */
         api.wasmtime_config_cache_config_load(config, NULL);
@@ -332,7 +524,7 @@ static wasm_config_t *make_config(void) {
 }
 
 static uint8_t *read_file(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
+    FILE *f = open_file(path, "rb");
     if (!f) fail(1, "cannot open %s: %s", path, strerror(errno));
     size_t cap = 1 << 16, len = 0;
     uint8_t *buf = checked_malloc(cap);
@@ -350,24 +542,137 @@ static uint8_t *read_file(const char *path, size_t *size) {
     return buf;
 }
 
+static wasmtime_module_t *compile(wasm_engine_t *engine, const uint8_t *wasm, size_t size,
+                                  const char *what) {
+    wasmtime_module_t *module = NULL;
+    wasmtime_error_t *error = api.wasmtime_module_new(engine, wasm, size, &module);
+    if (error) fail(1, "cannot compile %s: %s", what, error_text(error, NULL));
+    return module;
+}
+
+/* Writes the module's code into `path` so that no reader ever sees part of it:
+ * a temporary file in the same folder, then a rename over `path`. Best effort:
+ * a failure only means the next run compiles again. */
+static void store_compiled(wasmtime_module_t *module, const char *path) {
+    wasm_byte_vec_t bytes = {0, NULL};
+    wasmtime_error_t *error = api.wasmtime_module_serialize(module, &bytes);
+    if (error) {
+        api.wasmtime_error_delete(error);
+        return;
+    }
+    char *temp = NULL;
+    FILE *f = create_temp_beside(path, &temp);
+    if (f) {
+        int ok = fwrite(bytes.data, 1, bytes.size, f) == bytes.size;
+        ok = (fclose(f) == 0) && ok;
+        if (ok)
+            replace_file(temp, path);
+        else
+            remove_file(temp);
+        free(temp);
+    }
+    api.wasm_byte_vec_delete(&bytes);
+}
+
+/* The per-user folder of first-run compilations, created if needed; NULL when
+ * there is none (no home folder): then every run compiles. */
+static char *module_cache_dir(void) {
+    char *base = user_cache_base();
+    if (!base) return NULL;
+    char *dir = join(base, WBB_SEP "wasm-build-backend" WBB_SEP, "modules");
+    free(base);
+    /* Create each missing folder on the way, as `mkdir -p` would. */
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/' && *p != '\\') continue;
+        char saved = *p;
+        *p = 0;
+        make_dir(dir);
+        *p = saved;
+    }
+    if (!make_dir(dir)) {
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+/* The module carried as .wasm: compiled for this CPU on the first run, then
+ * loaded (mapped) from the cache file. The name holds everything that decides
+ * whether compiled code fits: the module, runtime version and engine settings
+ * (from the build), the CPU and the runtime library (found here). */
+static wasmtime_module_t *cached_module(wasm_engine_t *engine) {
+    const char *what = wbb_script.module_name;
+    char *dir = module_cache_dir();
+    if (!dir) return compile(engine, wbb_script.code, wbb_script.code_size, what);
+    uint64_t machine = cpu_identity();
+    machine = fnv1a(machine, &runtime_size, sizeof runtime_size);
+    char suffix[40];
+    snprintf(suffix, sizeof suffix, "-%016llx.cwasm", (unsigned long long)machine);
+    char *path = join(dir, WBB_SEP, wbb_script.cache_name);
+    char *full = join(path, suffix, "");
+    free(path);
+    free(dir);
+
+    wasmtime_module_t *module = NULL;
+    if (file_size(full) > 0) {
+        wasmtime_error_t *error = api.wasmtime_module_deserialize_file(engine, full, &module);
+        if (!error) {
+            free(full);
+            return module;
+        }
+        /* Damaged, or written by a runtime that differs in a way the name does
+         * not capture: compile again and replace it. */
+        api.wasmtime_error_delete(error);
+        module = NULL;
+    }
+    module = compile(engine, wbb_script.code, wbb_script.code_size, what);
+    store_compiled(module, full);
+    free(full);
+    return module;
+}
+
 static wasmtime_module_t *load_module(wasm_engine_t *engine) {
     wasmtime_module_t *module = NULL;
-    wasmtime_error_t *error;
-    if (wbb_script.module_path) {
+    switch (wbb_script.code_kind) {
+    case WBB_CODE_PATH: {
         size_t size;
         uint8_t *bytes = read_file(wbb_script.module_path, &size);
-        error = api.wasmtime_module_new(engine, bytes, size, &module);
+        module = compile(engine, bytes, size, wbb_script.module_path);
         free(bytes);
-        if (error) fail(1, "%s: %s", wbb_script.module_path, error_text(error, NULL));
-    } else {
-        error = api.wasmtime_module_deserialize(engine, wbb_script.artifact,
-                                                wbb_script.artifact_size, &module);
+        break;
+    }
+    case WBB_CODE_MODULE: module = cached_module(engine); break;
+    case WBB_CODE_ARTIFACT:
+    case WBB_CODE_COMPILER: {
+        wasmtime_error_t *error = api.wasmtime_module_deserialize(
+            engine, wbb_script.code, wbb_script.code_size, &module);
         if (error)
             fail(1, "the Wasmtime runtime beside this program cannot load its code "
                     "(built for Wasmtime %s): %s", wbb_script.wasmtime_version,
                  error_text(error, NULL));
+        break;
+    }
     }
     return module;
+}
+
+/* The build's helper under an emulator: precompile IN.wasm into OUT.cwasm with
+ * the very runtime and settings of the target. */
+static int compile_only(int argc, char **argv) {
+    if (argc != 3) fail(2, "usage: %s IN.wasm OUT.cwasm", program);
+    load_runtime(executable_dir());
+    wasm_engine_t *engine = api.wasm_engine_new_with_config(make_config());
+    if (!engine) fail(1, "cannot create the Wasmtime engine");
+    size_t size;
+    uint8_t *wasm = read_file(argv[1], &size);
+    wasmtime_module_t *module = compile(engine, wasm, size, argv[1]);
+    wasm_byte_vec_t bytes = {0, NULL};
+    check(api.wasmtime_module_serialize(module, &bytes), "cannot serialize");
+    FILE *f = open_file(argv[2], "wb");
+    if (!f) fail(1, "cannot create %s: %s", argv[2], strerror(errno));
+    int ok = fwrite(bytes.data, 1, bytes.size, f) == bytes.size;
+    if (fclose(f) != 0 || !ok) fail(1, "cannot write %s", argv[2]);
+    return 0;
 }
 
 static char *host_path(const struct wbb_dir *dir, const char *exe_dir) {
@@ -449,6 +754,7 @@ static void print_failure(const char *text) {
 }
 
 static int run(int argc, char **argv) {
+    if (wbb_script.code_kind == WBB_CODE_COMPILER) return compile_only(argc, argv);
     char *exe_dir = executable_dir();
     load_runtime(exe_dir);
 

@@ -49,8 +49,12 @@ typedef struct {
     X(wasmtime_error_t *, wasmtime_config_cache_config_load, (wasm_config_t *, const char *)) \
     X(wasmtime_error_t *, wasmtime_module_deserialize,                                        \
       (wasm_engine_t *, const uint8_t *, size_t, wasmtime_module_t **))                       \
+    X(wasmtime_error_t *, wasmtime_module_deserialize_file,                                   \
+      (wasm_engine_t *, const char *, wasmtime_module_t **))                                  \
     X(wasmtime_error_t *, wasmtime_module_new,                                                \
       (wasm_engine_t *, const uint8_t *, size_t, wasmtime_module_t **))                       \
+    X(wasmtime_error_t *, wasmtime_module_serialize, (wasmtime_module_t *, wasm_byte_vec_t *)) \
+    X(void, wasmtime_error_delete, (wasmtime_error_t *))                                      \
     X(wasmtime_store_t *, wasmtime_store_new, (wasm_engine_t *, void *, void (*)(void *)))    \
     X(wasmtime_context_t *, wasmtime_store_context, (wasmtime_store_t *))                     \
     X(void, wasmtime_store_limiter,                                                           \

@@ -35,6 +35,8 @@ class BuildRequest:
     cache: Cache
     editable: bool = False  # run the module from the source tree instead of carrying it
     data_dirs: dict[str, str] = field(default_factory=dict)  # guest -> host, relative or absolute
+    precompile: str | None = None  # "native", "first-run", "pulley"; None: the best available
+    runtime: Path | None = None  # where the target's runtime library comes from (offline builds)
 
 
 class Engine(Protocol):

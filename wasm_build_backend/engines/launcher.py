@@ -1,0 +1,254 @@
+"""The C side of the wasmtime engine: the launcher object, each script's C file, and linking.
+
+The launcher (`c/launcher.c`) is compiled once per target; each executable then links
+it with a generated `script.c` that defines `wbb_script` (policy, engine settings,
+runtime library path) and embeds the code it runs with `.incbin`: part of the link,
+never appended afterwards, because macOS arm64 code signatures cover the whole file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+from .. import musl
+from ..cache import Cache
+from ..config import Sandbox
+from ..target import Target
+from ..zig import zig_cc, zig_version
+
+# What the executable carries (enum wbb_code_kind in launcher.h).
+ARTIFACT = "WBB_CODE_ARTIFACT"
+MODULE = "WBB_CODE_MODULE"
+PATH = "WBB_CODE_PATH"
+COMPILER = "WBB_CODE_COMPILER"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One `wasmtime_config_*_set` call: (config, bool) or, for a string,
+    `wasmtime_error_t *(config, const char *)`."""
+
+    function: str
+    value: bool | str
+
+
+@dataclass(frozen=True)
+class Code:
+    """What an executable runs: its kind, and the file embedded or the path it reads."""
+
+    kind: str
+    file: Path | None = None  # embedded: an artifact or a .wasm
+    module_path: str | None = None  # PATH: the .wasm read at each start
+    cache_name: str | None = None  # MODULE: the first-run cache file's name, less the machine
+
+
+@cache
+def c_sources() -> tuple[Path, str]:
+    """The launcher's C folder and a hash of its sources, for cache keys."""
+    folder = Path(str(files("wasm_build_backend") / "c"))
+    digest = hashlib.sha256()
+    for name in ("launcher.c", "launcher.h", "wasmtime_api.h"):
+        digest.update((folder / name).read_bytes())
+    return folder, digest.hexdigest()
+
+
+def c_string(value: str) -> str:
+    out = []
+    for byte in value.encode():
+        ch = chr(byte)
+        out.append(ch if 32 <= byte < 127 and ch not in '"\\?' else f"\\{byte:03o}")
+    return '"' + "".join(out) + '"'
+
+
+def _embed_asm(target: Target, path: Path) -> str:
+    """Assembly that places a file's bytes in the executable's read-only data."""
+    section = {
+        "elf": '.section .rodata,"a"',
+        "macho": ".section __TEXT,__const",
+        "coff": '.section .rdata,"dr"',
+    }[target.object_format]
+    symbol = "_wbb_code" if target.object_format == "macho" else "wbb_code"
+    quoted = path.as_posix().replace("\\", "\\\\").replace('"', '\\"')
+    lines = [
+        section,
+        ".p2align 4",
+        f".globl {symbol}",
+        f"{symbol}:",
+        f'.incbin "{quoted}"',
+        ".text",
+    ]
+    return (
+        "__asm__(\n"
+        + "".join(
+            f'    "{line.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}\\n"\n'
+            for line in lines
+        )
+        + ");\n"
+    )
+
+
+def _setting_c(s: Setting) -> str:
+    if isinstance(s.value, str):
+        return f"    {{{c_string(s.function)}, WBB_SET_STRING, 0, {c_string(s.value)}}},"
+    return f"    {{{c_string(s.function)}, WBB_SET_BOOL, {int(s.value)}, NULL}},"
+
+
+@dataclass(frozen=True)
+class ScriptSource:
+    """Everything `script.c` says, apart from the sandbox's directories and data."""
+
+    target: Target
+    runtime_library: str  # relative to the executable's folder
+    runtime_version: str
+    module_name: str
+    settings: tuple[Setting, ...]
+    code: Code
+    preload_library: str | None = None  # relative to the executable's folder
+
+
+def script_source(
+    script: ScriptSource,
+    sandbox: Sandbox,
+    data_dirs: dict[str, str] | None = None,
+    *,
+    data_from_host: bool = False,
+) -> str:
+    """The C file that gives the launcher its script: policy, settings and code."""
+    dirs = [
+        f"{{WBB_DIR_HOST, {c_string(d.host)}, {c_string(d.guest)}, {int(d.writable)}}}"
+        for d in sandbox.dirs
+    ]
+    for guest, host in (data_dirs or {}).items():
+        kind = "WBB_DIR_HOST" if data_from_host else "WBB_DIR_DATA"
+        dirs.append(f"{{{kind}, {c_string(host)}, {c_string(guest)}, 0}}")
+    if sandbox.tmp is not None:
+        dirs.append(f'{{WBB_DIR_TMP, "", {c_string(sandbox.tmp)}, 1}}')
+    env_names: tuple[str, ...] = () if isinstance(sandbox.env, str) else sandbox.env
+    env_mode = {"all": "WBB_ENV_ALL", "none": "WBB_ENV_NONE"}.get(str(sandbox.env), "WBB_ENV_LIST")
+    code = script.code
+
+    def optional(value: str | None) -> str:
+        return "NULL" if value is None else c_string(value)
+
+    out = ['#include "launcher.h"', ""]
+    if code.file is not None:
+        out += [_embed_asm(script.target, code.file), "extern const unsigned char wbb_code[];", ""]
+    out.append("static const struct wbb_setting settings[] = {")
+    out += [_setting_c(s) for s in script.settings] or ['    {"", WBB_SET_BOOL, 0, NULL},']
+    out.append("};")
+    out.append("static const struct wbb_dir dirs[] = {")
+    out += [f"    {d}," for d in dirs] or ['    {WBB_DIR_HOST, "", "", 0},']
+    out.append("};")
+    out.append("static const char *const env_names[] = {")
+    out += [f"    {c_string(n)}," for n in env_names] or ['    "",']
+    out.append("};")
+    memory = -1 if sandbox.max_memory is None else sandbox.max_memory
+    timeout_ms = 0 if sandbox.timeout is None else max(1, round(sandbox.timeout * 1000))
+    out += [
+        "const struct wbb_script wbb_script = {",
+        f"    .runtime_library = {c_string(script.runtime_library)},",
+        f"    .preload_library = {optional(script.preload_library)},",
+        f"    .wasmtime_version = {c_string(script.runtime_version)},",
+        f"    .module_name = {c_string(script.module_name)},",
+        f"    .code_kind = {code.kind},",
+        f"    .code = {'wbb_code' if code.file else 'NULL'},",
+        f"    .code_size = {code.file.stat().st_size if code.file else 0},",
+        f"    .module_path = {optional(code.module_path)},",
+        f"    .cache_name = {optional(code.cache_name)},",
+        f"    .env_mode = {env_mode},",
+        "    .env_names = env_names,",
+        f"    .env_count = {len(env_names)},",
+        "    .dirs = dirs,",
+        f"    .dir_count = {len(dirs)},",
+        "    .settings = settings,",
+        f"    .setting_count = {len(script.settings)},",
+        f"    .max_memory = {memory},",
+        f"    .timeout_ms = {timeout_ms},",
+        "};",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def launcher_object(target: Target, cache_: Cache) -> Path:
+    """`launcher.c` compiled for the target, once per launcher source and zig version."""
+    c_dir, c_hash = c_sources()
+    key = {
+        "launcher": c_hash,
+        "zig": zig_version(),
+        "triple": target.zig_triple,
+        "flags": list(target.compile_flags),
+    }
+
+    def produce(folder: Path) -> None:
+        zig_cc(
+            [
+                "-target",
+                target.zig_triple,
+                *target.compile_flags,
+                "-std=c11",
+                "-O2",
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+                "-c",
+                str(c_dir / "launcher.c"),
+                "-o",
+                str(folder / "launcher.o"),
+            ],
+            what=f"compiling the launcher for {target.zig_triple}",
+        )
+
+    return cache_.entry("launchers", key, produce) / "launcher.o"
+
+
+def link(target: Target, source: str, code: Code, cache_: Cache) -> Path:
+    """The executable: the launcher object linked with `source` (a script.c)."""
+    launcher = launcher_object(target, cache_)
+    exe_name = "program" + target.exe_suffix
+    is_musl = target.os == "linux" and target.libc == "musl"
+    inputs = musl.link_flags(target, cache_) if is_musl else []
+    key = {
+        "launcher": str(launcher.parent.name),
+        "script": hashlib.sha256(source.encode()).hexdigest(),
+        "code": code.file.parent.name if code.file else None,
+        "zig": zig_version(),
+        "triple": target.zig_triple,
+        "flags": [*target.compile_flags, *target.link_flags, *(Path(i).name for i in inputs)],
+    }
+
+    def produce(folder: Path) -> None:
+        c_dir, _ = c_sources()
+        (folder / "script.c").write_text(source)
+        zig_cc(
+            [
+                "-target",
+                target.zig_triple,
+                *target.compile_flags,
+                *target.link_flags,
+                "-std=c11",
+                "-O2",
+                "-s",
+                "-Wall",
+                "-Wextra",
+                "-I",
+                str(c_dir),
+                str(launcher),
+                "script.c",
+                "-o",
+                exe_name,
+                *(f"-l{lib}" for lib in target.system_libraries),
+                *inputs,
+            ],
+            cwd=folder,
+            what=f"linking the executable for {target.zig_triple}",
+        )
+        if is_musl:
+            exe = folder / exe_name
+            exe.write_bytes(musl.relinked(exe.read_bytes()))
+
+    return cache_.entry("executables", key, produce) / exe_name
