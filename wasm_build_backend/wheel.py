@@ -109,47 +109,20 @@ class WheelWriter:
             crc = zlib.crc32(data)
             if max(len(data), len(compressed), offset) >= 0xFFFFFFFF:
                 raise BuildError(f"{name} is too large for a wheel without zip64")
-            header = struct.pack(
-                "<I5H3I2H",
-                0x04034B50,
-                20,
-                flags,
-                zlib.DEFLATED,
-                time,
-                date,
-                crc,
-                len(compressed),
-                len(data),
-                len(raw_name),
-                0,
-            )
-            write(header + raw_name)
+            # The fields the local header and the central directory entry share:
+            # version needed, flags, method, time, date, CRC, both sizes, name length.
+            common = struct.pack(
+                "<5H3IH", 20, flags, zlib.DEFLATED, time, date, crc,
+                len(compressed), len(data), len(raw_name),
+            )  # fmt: skip
+            header = struct.pack("<I", 0x04034B50) + common + struct.pack("<H", 0) + raw_name
+            write(header)
             write(compressed)
             mode = 0o100755 if executable else 0o100644
-            central.append(
-                struct.pack(
-                    "<I6H3I5H2I",
-                    0x02014B50,
-                    _MADE_BY,
-                    20,
-                    flags,
-                    zlib.DEFLATED,
-                    time,
-                    date,
-                    crc,
-                    len(compressed),
-                    len(data),
-                    len(raw_name),
-                    0,
-                    0,
-                    0,
-                    0,
-                    mode << 16,
-                    offset,
-                )
-                + raw_name
-            )
-            offset += len(header) + len(raw_name) + len(compressed)
+            # No extra field, comment, disk number or internal attributes.
+            tail = struct.pack("<4H2I", 0, 0, 0, 0, mode << 16, offset)
+            central.append(struct.pack("<IH", 0x02014B50, _MADE_BY) + common + tail + raw_name)
+            offset += len(header) + len(compressed)
         directory = b"".join(central)
         write(directory)
         write(
