@@ -1,0 +1,22 @@
+# The version of the wasm-build-backend package beside this file (the installed
+# package's `wasm_build_backend/__init__.py`, or a checkout's), so that
+# find_package(WasmBuildBackend 0.1) can check it.
+get_filename_component(_wbb_parent "${CMAKE_CURRENT_LIST_DIR}" DIRECTORY)
+set(PACKAGE_VERSION "")
+foreach(_wbb_init "${_wbb_parent}/__init__.py" "${_wbb_parent}/wasm_build_backend/__init__.py")
+  if(NOT PACKAGE_VERSION AND EXISTS "${_wbb_init}")
+    file(STRINGS "${_wbb_init}" _wbb_version REGEX "^__version__ = \"[^\"]+\"")
+    string(REGEX REPLACE "^__version__ = \"([^\"]+)\".*" "\\1" PACKAGE_VERSION "${_wbb_version}")
+  endif()
+endforeach()
+unset(_wbb_parent)
+unset(_wbb_init)
+unset(_wbb_version)
+if(PACKAGE_FIND_VERSION AND (NOT PACKAGE_VERSION OR PACKAGE_VERSION VERSION_LESS PACKAGE_FIND_VERSION))
+  set(PACKAGE_VERSION_COMPATIBLE FALSE)
+else()
+  set(PACKAGE_VERSION_COMPATIBLE TRUE)
+  if(PACKAGE_FIND_VERSION AND PACKAGE_VERSION VERSION_EQUAL PACKAGE_FIND_VERSION)
+    set(PACKAGE_VERSION_EXACT TRUE)
+  endif()
+endif()
