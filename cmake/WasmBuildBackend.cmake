@@ -23,7 +23,9 @@
 # for the executable and its support folder (the runtime library, data folders) and
 # copies them unchanged into a staging folder. `wasm_install_executable` installs both
 # into `${SKBUILD_SCRIPTS_DIR}` (the wheel's `.data/scripts/`) by default, where the
-# executable finds its support folder, `.<distribution>.wasm/`, beside itself.
+# executable finds its support folder, `.<distribution>.wasm/`, beside itself. Under
+# scikit-build-core it also installs the licence texts of the code the executable
+# carries (the runtime's, the C library's) into the wheel's `.dist-info/licenses/bundled/`.
 #
 # Cache variables, the backend's config settings (`-C cmake.define.NAME=VALUE`):
 #   WASM_BUILD_BACKEND_TARGET        wheel platform tag (default: the platform
@@ -173,7 +175,9 @@ function(wasm_add_executable name)
   get_filename_component(module "${ARG_MODULE}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
   set(stage "${CMAKE_CURRENT_BINARY_DIR}/wasm-scripts/${name}")
   set(executable "${stage}/${name}${exe_suffix}")
-  set(build_options "--target=${target}" "--distribution=${distribution}" "--output-dir=${stage}")
+  set(licenses "${CMAKE_CURRENT_BINARY_DIR}/wasm-licenses/${name}")
+  set(build_options "--target=${target}" "--distribution=${distribution}" "--output-dir=${stage}"
+    "--licenses-dir=${licenses}")
   foreach(key PRECOMPILE RUNTIME CACHE_DIR)
     if(WASM_BUILD_BACKEND_${key})
       string(TOLOWER "${key}" option)
@@ -202,6 +206,7 @@ function(wasm_add_executable name)
   set_target_properties(${name} PROPERTIES
     WASM_EXECUTABLE "${executable}"
     WASM_SUPPORT_DIR "${stage}/${support_dir}"
+    WASM_LICENSES_DIR "${licenses}"
     WASM_TARGET "${target}")
   if(ARG_INSTALL)
     if(DEFINED ARG_DESTINATION)
@@ -232,4 +237,10 @@ function(wasm_install_executable name)
   get_target_property(support ${name} WASM_SUPPORT_DIR)
   install(PROGRAMS "${executable}" DESTINATION "${destination}")
   install(DIRECTORY "${support}" DESTINATION "${destination}" USE_SOURCE_PERMISSIONS)
+  # The licences of the code in the executable that is not the project's, where the
+  # backend's own wheels keep them.
+  if(DEFINED SKBUILD_METADATA_DIR)
+    get_target_property(licenses ${name} WASM_LICENSES_DIR)
+    install(DIRECTORY "${licenses}/" DESTINATION "${SKBUILD_METADATA_DIR}/licenses/bundled")
+  endif()
 endfunction()

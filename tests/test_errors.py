@@ -104,6 +104,14 @@ CASES = {
         with_scripts('tool = { module = "hello.wasm", max-memory = "lots" }'),
         ["pyproject.toml", "max-memory must be a size such as 64MiB"],
     ),
+    "licence-where-bundled-ones-go": Bad(
+        with_scripts(
+            'tool = "hello.wasm"',
+            project='name = "bad"\nversion = "1.0"\nlicense-files = ["bundled/NOTICE"]',
+        ),
+        ["pyproject.toml", "license-files: bundled/NOTICE is in bundled/, where wheels keep"],
+        {"bundled/NOTICE": FIXTURES / "not-wasm.wasm"},
+    ),
 }
 CASES["unknown-tool-key"] = Bad(
     '[project]\nname = "bad"\nversion = "1.0"\n\n[tool.wasm-build-backend]\nscript = 1\n'
@@ -122,6 +130,7 @@ def make_project(tmp_path: Path, bad: Bad) -> Path:
     shutil.copy(SAMPLES / "hello" / "hello.wasm", project / "hello.wasm")
     (project / "pyproject.toml").write_text(BUILD_SYSTEM + bad.pyproject)
     for name, fixture in bad.files.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(fixture, project / name)
     return project
 

@@ -25,6 +25,7 @@ import pytest
 from conftest import FIXTURES, SAMPLES, Venv, reference_run, run
 from emulation import Unavailable, emulation
 from packaging.tags import sys_tags
+from test_targets import bundled_licences, members
 
 from wasm_build_backend.errors import BuildError
 from wasm_build_backend.host import Machine
@@ -171,10 +172,15 @@ def test_skbuild_sample_wheel_runs_and_holds_the_backends_executable(
         "skbuild-hello",
         'module = "hello.wasm"\ndirs = []\nenv = "none"\nmax-memory = "64MiB"',
     )
-    ours = scripts_folder(backend_build(twin, tmp_path / "backend"))
+    ours_wheel = backend_build(twin, tmp_path / "backend")
+    ours = scripts_folder(ours_wheel)
     assert "skbuild-hello" in ours
     assert any(name.startswith(".wbb_sample_skbuild.wasm/wasmtime-") for name in ours), ours
     assert scripts_folder(wheel) == ours
+    # And the same licence texts for the code the executable carries, in the .dist-info.
+    theirs = bundled_licences(members(wheel))
+    assert theirs == bundled_licences(members(ours_wheel))
+    assert "wasmtime/LICENSE" in theirs
 
 
 def test_setuptools_sample_wheel_runs_and_holds_the_backends_executable(

@@ -68,6 +68,32 @@ def emulators(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Target], Em
     return get
 
 
+def bundled_licences(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The licence texts a wheel carries for the code in its executables, by component/file."""
+    (record,) = [n for n in files if n.endswith(".dist-info/RECORD")]
+    prefix = record.replace("RECORD", "licenses/bundled/")
+    found = {n[len(prefix) :]: d for n, d in files.items() if n.startswith(prefix)}
+    listed = files[record].decode()
+    assert all(f"{prefix}{name}," in listed for name in found), listed
+    return found
+
+
+def expected_licences(target: Target, engine: str) -> set[str]:
+    """Ours (launcher, runtime), zig's compiler-rt, a C runtime linked in, the engine's."""
+    names = {"wasm-build-backend/LICENSE", "zig/LICENSE"}
+    if target.os == "windows":
+        names.add("mingw-w64/COPYING")  # the C runtime's start-up code
+    if engine == "wasmtime":
+        names.add("wasmtime/LICENSE")
+        if target.libc == "musl":
+            names.add("libunwind/LICENSE.TXT")
+    else:
+        names.add("wabt/LICENSE")  # wasm-rt, compiled in
+        if target.os == "linux":
+            names.add("musl/COPYRIGHT")  # linked statically
+    return names
+
+
 def members(wheel: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(wheel) as zf:
         return {n: zf.read(n) for n in zf.namelist()}
@@ -113,6 +139,16 @@ def test_one_command_builds_every_platform(
 )
 def test_wheel_platform_tags(hello_wheels: dict[str, Path], tag: str, wheel_platform: str) -> None:
     assert hello_wheels[tag].name == f"{DIST}-1.0.0-py3-none-{wheel_platform}.whl"
+
+
+@pytest.mark.parametrize("tag", SUPPORTED_TAGS)
+def test_wheels_carry_the_licences_of_the_code_they_ship(
+    hello_wheels: dict[str, Path], tag: str
+) -> None:
+    licences = bundled_licences(members(hello_wheels[tag]))
+    assert set(licences) == expected_licences(parse_tag(tag), "wasmtime")
+    assert b"Apache License" in licences["wasmtime/LICENSE"]
+    assert b"Apache License" in licences["wasm-build-backend/LICENSE"]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="auditwheel is Linux-only")

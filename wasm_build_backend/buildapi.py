@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from . import notices
 from .cache import Cache
 from .config import Project, load_project
 from .errors import BuildError
@@ -71,6 +72,13 @@ def build_project_wheel(
     """Build the project at `root` into a wheel in `wheel_directory`; returns its file name."""
     project = load_project(root).with_engine(settings.engine)
     meta = project.metadata
+    clash = [p for p in meta.license_files if p.split("/")[0] == notices.FOLDER]
+    if clash:
+        raise BuildError(
+            f"[project] license-files: {clash[0]} is in {notices.FOLDER}/, where wheels keep "
+            "the licences of the code their executables carry; move it to another folder",
+            project.root / "pyproject.toml",
+        )
     target = settings.resolved_target()
     layout = Layout.for_distribution(meta.dist_name)
     cache = Cache(settings.cache_dir)
@@ -100,8 +108,11 @@ def build_project_wheel(
     else:
         for rel, path in _package_files(project).items():
             writer.add_file(rel, path)
-    for rel, content in _metadata_files(project).items():
+    metadata = _metadata_files(project)
+    for rel, content in metadata.items():
         writer.add(f"{_dist_info(meta)}/{rel}", content)
+    for rel, path in scripts.notices.items():
+        writer.add_file(f"{_dist_info(meta)}/licenses/{notices.FOLDER}/{rel}", path)
     writer.write(wheel_text([tag]))
     say(f"built {filename}")
     return filename

@@ -21,10 +21,12 @@ from .wasmfile import WasmModule, read_module
 
 @dataclass(frozen=True)
 class ScriptsFolder:
-    """Files keyed by their path relative to the scripts folder, and which are executables."""
+    """Files keyed by their path relative to the scripts folder, which are executables, and
+    the licence texts of the third-party code in them (`notices`), for the .dist-info."""
 
     files: dict[str, Path]
     executables: frozenset[str]
+    notices: dict[str, Path]
 
 
 def load_module(path: Path) -> WasmModule:
@@ -61,6 +63,7 @@ def build_scripts(
     modules: dict[Path, WasmModule] = {}
     files: dict[str, Path] = {}
     executables: set[str] = set()
+    licences: dict[str, Path] = {}
     for script in scripts:
         if script.module not in modules:
             modules[script.module] = load_module(script.module)
@@ -88,8 +91,9 @@ def build_scripts(
             product = get_engine(script.engine).build(request)
         files[name] = product.path
         executables.add(name)
+        licences.update(product.notices)
         for rel, path in product.support.items():
             if files.get(rel, path) != path:
                 raise BuildError(f"two scripts need different files at {rel}")
             files[rel] = path
-    return ScriptsFolder(files, frozenset(executables))
+    return ScriptsFolder(files, frozenset(executables), dict(sorted(licences.items())))

@@ -21,10 +21,12 @@ from ..wasmfile import WasmModule
 
 @dataclass(frozen=True)
 class Executable:
-    """An engine's product: the executable and the files it needs beside it."""
+    """An engine's product: the executable, the files it needs beside it, and the licence
+    texts of the code in them that is not the project's (see `notices`)."""
 
     path: Path
     support: dict[str, Path] = field(default_factory=dict)  # relative to the executable's folder
+    notices: dict[str, Path] = field(default_factory=dict)  # "component/file name" -> text
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
+from .. import notices
 from ..cache import Cache
 from ..config import Sandbox
 from ..errors import BuildError
@@ -598,7 +599,8 @@ class Wasm2cEngine:
         target = request.target
         if len(target.slices) > 1:
             parts = [self.build(replace(request, target=t)) for t in target.slices]
-            return Executable(_fat_file([p.path for p in parts], parts[0].path.name, request.cache))
+            exe = _fat_file([p.path for p in parts], parts[0].path.name, request.cache)
+            return Executable(exe, notices=parts[0].notices)
         module = request.module
         wabt = find_wabt()
         problems = unsupported_imports(module.data)
@@ -621,4 +623,7 @@ class Wasm2cEngine:
             *module_objects(c_folder, target, wabt, request.cache),
             *runtime_objects(target, wabt, request.cache),
         ]
-        return Executable(link(target, source, c_folder, objects, wabt, request.cache))
+        exe = link(target, source, c_folder, objects, wabt, request.cache)
+        return Executable(
+            exe, notices={**notices.toolchain(target, static_libc=True), **notices.wabt()}
+        )

@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .. import notices
 from ..cache import Cache
 from ..config import Sandbox
 from ..emulators import Emulator, find_emulator
@@ -216,7 +217,10 @@ class WasmtimeEngine:
             data_from_host=request.editable,
         )
         exe = link(target, source, code, request.cache)
-        return Executable(exe, support)
+        licences = {**notices.toolchain(target, static_libc=False), **notices.wasmtime()}
+        if preload is not None:
+            licences.update(notices.libunwind())
+        return Executable(exe, support, licences)
 
     def _build_universal(self, request: BuildRequest) -> Executable:
         """One build per slice, joined into fat files: each slice keeps its own signature."""
@@ -226,4 +230,4 @@ class WasmtimeEngine:
             rel: _fat_file([p.support[rel] for p in parts], Path(rel).name, request.cache)
             for rel in parts[0].support
         }
-        return Executable(exe, support)
+        return Executable(exe, support, parts[0].notices)

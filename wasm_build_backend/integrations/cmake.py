@@ -144,6 +144,13 @@ def _build(ns: argparse.Namespace) -> int:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, dest)
         os.chmod(dest, 0o755 if rel in built.executables else 0o644)
+    # The licences of the code the executables carry, for the wheel's .dist-info.
+    licences = Path(ns.licenses_dir)
+    shutil.rmtree(licences, ignore_errors=True)
+    for rel, source in built.notices.items():
+        dest = licences / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, dest)
     tag = wheel_platform_tag(target, built.files.values())
     print(f"wasm-build-backend: {script.name} is for {tag}", file=sys.stderr, flush=True)
     return 0
@@ -183,6 +190,7 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--target", required=True)
             p.add_argument("--distribution", required=True)
             p.add_argument("--output-dir", required=True)
+            p.add_argument("--licenses-dir", required=True)
             p.add_argument("--precompile")
             p.add_argument("--runtime")
             p.add_argument("--cache-dir")
