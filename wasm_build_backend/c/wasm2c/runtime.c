@@ -141,6 +141,17 @@ static char *utf8_from_wide(const wchar_t *w) {
     return s;
 }
 
+/* A variable of the process's environment block, as UTF-8, or NULL. Not `_wgetenv`:
+ * the UCRT's copy of the environment is not always set up for a `wmain` program. */
+static char *env_value(const wchar_t *name) {
+    DWORD size = GetEnvironmentVariableW(name, NULL, 0);
+    if (size == 0) return NULL;
+    wchar_t *wvalue = wbb_malloc(size * sizeof(wchar_t));
+    char *value = GetEnvironmentVariableW(name, wvalue, size) < size ? utf8_from_wide(wvalue) : NULL;
+    free(wvalue);
+    return value;
+}
+
 static void remove_tree_w(const wchar_t *path) {
     size_t n = wcslen(path);
     wchar_t *pattern = wbb_malloc((n + 3) * sizeof(wchar_t));
@@ -495,8 +506,12 @@ static char *executable_dir(void) {
 }
 
 static char *home_dir(void) {
-    const wchar_t *home = _wgetenv(L"USERPROFILE");
-    return home && *home ? utf8_from_wide(home) : NULL;
+    char *home = env_value(L"USERPROFILE");
+    if (home && !*home) {
+        free(home);
+        return NULL;
+    }
+    return home;
 }
 
 static char *make_tmp_dir(void) {
@@ -604,12 +619,9 @@ static void environment(char ***list, size_t *count) {
         for (size_t k = 0; k < wbb_w2c_script.env_count; k++) {
             const char *name = wbb_w2c_script.env_names[k];
 #if defined(_WIN32)
-            int wn = MultiByteToWideChar(CP_UTF8, 0, name, -1, NULL, 0);
-            wchar_t *wname = wbb_malloc((size_t)wn * sizeof(wchar_t));
-            MultiByteToWideChar(CP_UTF8, 0, name, -1, wname, wn);
-            const wchar_t *wvalue = _wgetenv(wname);
+            wchar_t *wname = wide_from_utf8(name);
+            char *value = env_value(wname);
             free(wname);
-            char *value = wvalue ? utf8_from_wide(wvalue) : NULL;
 #else
             const char *value = getenv(name);
 #endif
@@ -629,20 +641,16 @@ static void environment(char ***list, size_t *count) {
         return;
     }
 #if defined(_WIN32)
-    wchar_t **env = _wenviron;
+    /* The process's own block, not the C runtime's `_wenviron`, which the UCRT fills
+     * only on demand (it was empty here). */
+    wchar_t *block = GetEnvironmentStringsW();
+    for (const wchar_t *w = block; w && *w; w += wcslen(w) + 1) {
+        if (w[0] == L'=') continue; /* Windows' hidden per-drive entries */
+        char *entry = utf8_from_wide(w);
 #else
     extern char **environ;
-    char **env = environ;
-#endif
-    for (size_t i = 0; env && env[i]; i++) {
-#if defined(_WIN32)
-        char *entry = utf8_from_wide(env[i]);
-        if (entry[0] == '=') { /* Windows' hidden per-drive entries */
-            free(entry);
-            continue;
-        }
-#else
-        char *entry = env[i];
+    for (size_t i = 0; environ && environ[i]; i++) {
+        char *entry = environ[i];
 #endif
         if (n == cap) {
             cap *= 2;
@@ -652,6 +660,9 @@ static void environment(char ***list, size_t *count) {
         }
         out[n++] = entry;
     }
+#if defined(_WIN32)
+    if (block) FreeEnvironmentStringsW(block);
+#endif
     *list = out;
     *count = n;
 }
