@@ -474,6 +474,63 @@ def timed_builds(project: Path, work: Path, engine: str, rounds: int, cold_zig: 
     return WheelBuild(wheel, cache_dir, times)
 
 
+def generate_large_c(path: Path, functions: int) -> Path:
+    """A C program of many distinct functions, kept alive by a dispatch table: it
+    compiles to a module of about 0.3 kB per function (7,000 give about 2 MB), the
+    size of a real tool, to time how builds scale with module size."""
+    lines = ["#include <stdio.h>", "#include <stdlib.h>", "typedef unsigned (*fn)(unsigned);"]
+    for i in range(functions):
+        lines.append(
+            f"static unsigned f{i}(unsigned x) {{ unsigned a = x * {2 * i + 1}u + {i}u; "
+            f"for (unsigned k = 0; k < (x & 7u); k++) {{ a ^= a << {i % 13 + 1}; "
+            f"a += {i * 7 + 3}u; a ^= a >> {i % 7 + 1}; }} switch (a % 5u) {{ "
+            f"case 0: a += {i}u; break; case 1: a *= 3u; break; case 2: a ^= {i * 31}u; break; "
+            f"case 3: a -= {i * 5}u; break; default: a = ~a; }} return a; }}"
+        )
+    lines.append("static const fn table[] = {" + ",".join(f"f{i}" for i in range(functions)) + "};")
+    lines.append(
+        "int main(int argc, char **argv) { unsigned x = argc > 1 ? (unsigned)atoi(argv[1]) : 1u;"
+        " for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) x = table[i](x);"
+        ' printf("%u\\n", x); return 0; }'
+    )
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+LARGE_FUNCTIONS = {False: 7000, True: 200}  # by --quick
+
+
+def large_module_table(scratch: Path, engines: list[str], quick: bool) -> str:
+    """Wheel build times for one large module with every engine, cold and warm."""
+    work = scratch / "large"
+    work.mkdir()
+    source = generate_large_c(work / "large.c", LARGE_FUNCTIONS[quick])
+    wasm = build_wasm(source, work / "large.wasm")
+    project = generate_project("large", wasm, work / "project")
+    rows = []
+    for engine in engines:
+        log(f"large module: timing {engine} builds")
+        build = timed_builds(project, work / engine, engine, 1, False)
+        rows.append(
+            [
+                engine,
+                f"{wasm.stat().st_size:,}",
+                f"{build.wheel.stat().st_size:,}",
+                f"{build.seconds['cold']:.2f} s",
+                f"{build.seconds['warm']:.2f} s",
+            ]
+        )
+    headers = [
+        "engine",
+        ".wasm B",
+        "wheel B",
+        f"wheel build, {BUILD_KINDS['cold']}",
+        "wheel build, warm",
+    ]
+    title = f"### Building a large module ({LARGE_FUNCTIONS[quick]:,} functions)"
+    return title + "\n\n" + markdown_table(headers, rows, {1, 2, 3, 4})
+
+
 def install_wheels(wheels: dict[Path, str], venv: Path) -> dict[Path, Installed]:
     """Install wheels (with the name of the script to run from each) into a fresh
     venv with pip, as users would (all in one venv and one pip call: each
@@ -1046,6 +1103,8 @@ def main(argv: list[str] | None = None) -> int:
         ]
         if phases:
             sections.append(phases_table(phases, timed, wbb_label))
+        if not args.program:
+            sections.append(large_module_table(scratch, engines, args.quick))
         report = "\n\n".join(sections) + "\n"
         print(report)
         if args.update_docs:

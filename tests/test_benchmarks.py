@@ -77,6 +77,7 @@ def test_quick_benchmark_prints_its_tables(bench: ModuleType) -> None:
         "### Programs",
         "### Sizes in bytes, and wheel build times",
         "### Where the launcher's startup goes",
+        "### Building a large module",
     ):
         assert heading in out, out
     assert "- mode: quick" in out, out
@@ -95,3 +96,5 @@ def test_results_page_is_current(bench: ModuleType) -> None:
     check_results(bench, report, quick=False)
     check_programs(bench, report, quick=False)
     assert "python benchmarks/run.py --update-docs" in page.replace("`", "")
+    large = f"### Building a large module ({bench.LARGE_FUNCTIONS[False]:,} functions)"
+    assert large in report
