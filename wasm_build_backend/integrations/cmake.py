@@ -124,6 +124,16 @@ def _check(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _stage(folder: Path, files: dict[str, Path], executables: frozenset[str]) -> None:
+    """Copy files into a fresh `folder`, for CMake to install from."""
+    shutil.rmtree(folder, ignore_errors=True)
+    for rel, source in files.items():
+        dest = folder / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, dest)
+        os.chmod(dest, 0o755 if rel in executables else 0o644)
+
+
 def _build(ns: argparse.Namespace) -> int:
     root, script = script_from_options(ns)
     target = parse_tag(ns.target)
@@ -137,20 +147,9 @@ def _build(ns: argparse.Namespace) -> int:
         precompile=check_precompile(ns.precompile) if ns.precompile else None,
         runtime=Path(ns.runtime).expanduser().resolve() if ns.runtime else None,
     )
-    stage = Path(ns.output_dir)
-    shutil.rmtree(stage, ignore_errors=True)
-    for rel, source in built.files.items():
-        dest = stage / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, dest)
-        os.chmod(dest, 0o755 if rel in built.executables else 0o644)
+    _stage(Path(ns.output_dir), built.files, built.executables)
     # The licences of the code the executables carry, for the wheel's .dist-info.
-    licences = Path(ns.licenses_dir)
-    shutil.rmtree(licences, ignore_errors=True)
-    for rel, source in built.notices.items():
-        dest = licences / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, dest)
+    _stage(Path(ns.licenses_dir), built.notices, frozenset())
     tag = wheel_platform_tag(target, built.files.values())
     print(f"wasm-build-backend: {script.name} is for {tag}", file=sys.stderr, flush=True)
     return 0
