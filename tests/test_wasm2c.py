@@ -237,6 +237,30 @@ def test_foreign_import_is_refused(tmp_path: Path) -> None:
     assert "engines:  wasmtime, wasm2c" in inspect.stdout
 
 
+def test_wasi_import_of_the_wrong_type_or_name_is_refused(tmp_path: Path) -> None:
+    """A WASI import the C runtime does not have, or has with another type, is refused
+    before translating: it would otherwise fail to link, or be called wrongly."""
+    import wasmtime
+
+    module = tmp_path / "bad-wasi.wasm"
+    module.write_bytes(
+        wasmtime.wat2wasm(
+            '(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32) (result i64)))'
+            ' (import "wasi_snapshot_preview1" "fd_teleport" (func))'
+            ' (memory (export "memory") 1) (func (export "_start")))'
+        )
+    )
+    cli = [sys.executable, "-m", "wasm_build_backend", "create-exe", module, "-o", tmp_path / "x"]
+    proc = subprocess.run([*map(str, cli), "--engine", "wasm2c"], capture_output=True, text=True)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert (
+        "wasi_snapshot_preview1.fd_write with type (i32) -> (i64) "
+        "(WASI's is (i32, i32, i32, i32) -> (i32))" in proc.stderr
+    ), proc.stderr
+    assert "wasi_snapshot_preview1.fd_teleport (WASI preview1 has no such function)" in proc.stderr
+    assert not (tmp_path / "x").exists()
+
+
 # ---- the sandbox policy ----
 
 

@@ -18,6 +18,14 @@ CORE_VERSION = b"\x01\x00\x00\x00"
 COMPONENT_LAYER = b"\x01\x00"
 
 _KINDS = {0: "func", 1: "table", 2: "memory", 3: "global", 4: "tag"}
+_VALTYPES = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128"}
+FuncType = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+class _Undecoded(Exception):
+    """A type this reader does not decode: rec groups, sub types, structs, arrays."""
+
+
 WASI_P1 = "wasi_snapshot_preview1"
 WASI_UNSTABLE = "wasi_unstable"
 
@@ -27,6 +35,10 @@ class Import:
     module: str
     name: str
     kind: str
+    # A function import's type, as value type names; None for other kinds, and where the
+    # type section holds types this reader does not decode (the GC proposal's).
+    params: tuple[str, ...] | None = None
+    results: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +121,32 @@ class _Reader:
         self.pos += n
         return raw.decode("utf-8", errors="replace")
 
+    def valtype(self) -> str:
+        b = self.byte()
+        if b in _VALTYPES:
+            return _VALTYPES[b]
+        if b in (0x63, 0x64):  # (ref null? heaptype): a signed LEB128 heap type
+            while self.byte() & 0x80:
+                pass
+            return "ref"
+        if b >= 0x69:  # an abbreviated reference type
+            return "ref"
+        raise _Undecoded
+
+    def func_types(self) -> list[FuncType] | None:
+        """The type section's function types, or None if it holds other kinds of type."""
+        types = []
+        try:
+            for _ in range(self.u32()):
+                if self.byte() != 0x60:
+                    raise _Undecoded
+                params = tuple(self.valtype() for _ in range(self.u32()))
+                results = tuple(self.valtype() for _ in range(self.u32()))
+                types.append((params, results))
+        except _Undecoded:
+            return None
+        return types
+
     def skip_limits(self) -> None:
         flags = self.byte()
         self.u32()
@@ -144,19 +182,27 @@ def read_module(path: Path) -> WasmModule:
     module = WasmModule(path, data)
     r = _Reader(data, path)
     r.pos = 8
+    types: list[FuncType] | None = None
     while r.pos < len(data):
         section = r.byte()
         size = r.u32()
         end = r.pos + size
         if end > len(data):
             raise r.truncated()
-        if section == 2:
+        if section == 1:
+            types = r.func_types()
+        elif section == 2:
             for _ in range(r.u32()):
                 mod, name, kind = r.name(), r.name(), r.byte()
+                if kind == 0:
+                    index = r.u32()
+                    sig = types[index] if types is not None and index < len(types) else None
+                    params, results = sig if sig is not None else (None, None)
+                    module.imports.append(Import(mod, name, "func", params, results))
+                    continue
                 module.imports.append(Import(mod, name, _KINDS.get(kind, f"kind {kind}")))
-                if kind in (0, 4):
-                    if kind == 4:
-                        r.byte()
+                if kind == 4:
+                    r.byte()
                     r.u32()
                 elif kind == 1:
                     r.byte()

@@ -168,7 +168,7 @@ def _proposals_used(module: WasmModule) -> list[str]:
 
 def wasm2c_problem(module: WasmModule) -> str | None:
     """Why the wasm2c engine cannot take the module, or None if it can."""
-    imports = unsupported_imports(module.data)
+    imports = unsupported_imports(module.imports)
     if imports:
         return "it imports what no WASI preview1 host provides: " + "; ".join(imports)
     used = _proposals_used(module)
@@ -603,7 +603,7 @@ class Wasm2cEngine:
             return Executable(exe, notices=parts[0].notices)
         module = request.module
         wabt = find_wabt()
-        problems = unsupported_imports(module.data)
+        problems = unsupported_imports(module.imports)
         if problems:
             raise _refuse(
                 module,

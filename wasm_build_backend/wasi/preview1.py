@@ -8,11 +8,7 @@ only fail when the C is linked, or worse, be called with the wrong arguments.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
-from ..errors import BuildError
-from ..wasmfile import WASI_P1
+from ..wasmfile import WASI_P1, Import
 
 _I32, _I64 = "i32", "i64"
 
@@ -66,139 +62,15 @@ SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "sock_shutdown": ((_I32, _I32), (_I32,)),
 }
 
-_VALTYPES = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128"}
-
-
-@dataclass(frozen=True)
-class FuncImport:
-    module: str
-    name: str
-    kind: str  # "func", "table", "memory", "global" or "tag"
-    params: tuple[str, ...] | None  # None: a type this reader does not decode
-    results: tuple[str, ...] | None
-
-
-class _Unknown(Exception):
-    """A type section this reader does not understand (GC types, ...)."""
-
-
-class _Reader:
-    def __init__(self, data: bytes, pos: int) -> None:
-        self.data = data
-        self.pos = pos
-
-    def byte(self) -> int:
-        if self.pos >= len(self.data):
-            raise _Unknown
-        b = self.data[self.pos]
-        self.pos += 1
-        return b
-
-    def u32(self) -> int:
-        result = shift = 0
-        while True:
-            b = self.byte()
-            result |= (b & 0x7F) << shift
-            if not b & 0x80:
-                return result
-            shift += 7
-            if shift > 35:
-                raise _Unknown
-
-    def name(self) -> str:
-        n = self.u32()
-        raw = self.data[self.pos : self.pos + n]
-        self.pos += n
-        return raw.decode("utf-8", errors="replace")
-
-    def valtype(self) -> str:
-        b = self.byte()
-        if b in _VALTYPES:
-            return _VALTYPES[b]
-        if b in (0x63, 0x64):  # (ref null? heaptype): a signed LEB128 heap type
-            while self.byte() & 0x80:
-                pass
-            return "ref"
-        if b >= 0x69:  # an abbreviated reference type
-            return "ref"
-        raise _Unknown
-
-
-def _func_types(r: _Reader, end: int) -> list[tuple[tuple[str, ...], tuple[str, ...]] | None]:
-    types: list[tuple[tuple[str, ...], tuple[str, ...]] | None] = []
-    for _ in range(r.u32()):
-        form = r.byte()
-        if form != 0x60:
-            raise _Unknown  # rec groups, sub types, structs, arrays: the GC proposal
-        params = tuple(r.valtype() for _ in range(r.u32()))
-        results = tuple(r.valtype() for _ in range(r.u32()))
-        types.append((params, results))
-    return types
-
-
-def module_imports(data: bytes) -> list[FuncImport]:
-    """The imports of a core module, with function types where decodable."""
-    r = _Reader(data, 8)
-    types: list[tuple[tuple[str, ...], tuple[str, ...]] | None] | None = None
-    imports: list[FuncImport] = []
-    try:
-        while r.pos < len(data):
-            section = r.byte()
-            size = r.u32()
-            end = r.pos + size
-            if section == 1:
-                try:
-                    types = _func_types(r, end)
-                except _Unknown:
-                    types = None
-            elif section == 2:
-                for _ in range(r.u32()):
-                    mod, name, kind = r.name(), r.name(), r.byte()
-                    if kind == 0:
-                        index = r.u32()
-                        sig = types[index] if types is not None and index < len(types) else None
-                        params, results = sig if sig is not None else (None, None)
-                        imports.append(FuncImport(mod, name, "func", params, results))
-                        continue
-                    if kind == 1:
-                        r.valtype()
-                        _skip_limits(r)
-                    elif kind == 2:
-                        _skip_limits(r)
-                    elif kind == 3:
-                        r.valtype()
-                        r.byte()
-                    elif kind == 4:
-                        r.byte()
-                        r.u32()
-                    else:
-                        raise _Unknown
-                    kinds = {1: "table", 2: "memory", 3: "global", 4: "tag"}
-                    imports.append(FuncImport(mod, name, kinds[kind], None, None))
-                break
-            r.pos = end
-    except _Unknown:
-        pass
-    return imports
-
-
-def _skip_limits(r: _Reader) -> None:
-    flags = r.byte()
-    r.u32()
-    if flags & 1:
-        r.u32()
-    if flags & 8:
-        r.u32()
-
 
 def _signature(params: tuple[str, ...], results: tuple[str, ...]) -> str:
     return f"({', '.join(params)}) -> ({', '.join(results)})"
 
 
-def unsupported_imports(data: bytes) -> list[str]:
+def unsupported_imports(imports: list[Import]) -> list[str]:
     """Why each import cannot be satisfied by a WASI preview1 implementation."""
     problems = []
-    for imp in module_imports(data):
+    for imp in imports:
         if imp.kind != "func":
             problems.append(f"{imp.module}.{imp.name} (a {imp.kind}; WASI provides only functions)")
             continue
@@ -218,11 +90,3 @@ def unsupported_imports(data: bytes) -> list[str]:
                 f"(WASI's is {_signature(*expected)})"
             )
     return problems
-
-
-def check_imports(data: bytes, path: Path) -> None:
-    problems = unsupported_imports(data)
-    if problems:
-        raise BuildError(
-            "imports what no WASI preview1 host provides: " + "; ".join(problems), path
-        )
