@@ -42,6 +42,7 @@ from ..wasi.preview1 import unsupported_imports
 from ..wasmfile import WASI_P1, WasmModule
 from ..zig import zig_cc, zig_version
 from . import BuildRequest, Executable
+from .launcher import c_string
 
 # The wasm2c output is patched (see _PATCHES); bump when the patches or the way the
 # C is produced change, so cached translations are made again.
@@ -424,14 +425,6 @@ def module_objects(c_folder: Path, target: Target, wabt: Wabt, cache_: Cache) ->
 # ---- the script ----
 
 
-def _c_string(value: str) -> str:
-    out = []
-    for byte in value.encode():
-        ch = chr(byte)
-        out.append(ch if 32 <= byte < 127 and ch not in '"\\?' else f"\\{byte:03o}")
-    return '"' + "".join(out) + '"'
-
-
 _EXPORT = re.compile(r"/\* export: '(?P<name>[^']*)' \*/\n(?P<decl>[^\n]*)\n")
 
 
@@ -462,14 +455,14 @@ def script_source(
     imports_wasi = any(i.module == WASI_P1 for i in module.imports)
 
     dirs = [
-        f"{{WBB_W2C_DIR_HOST, {_c_string(d.host)}, {_c_string(d.guest)}, {int(d.writable)}}}"
+        f"{{WBB_W2C_DIR_HOST, {c_string(d.host)}, {c_string(d.guest)}, {int(d.writable)}}}"
         for d in sandbox.dirs
     ]
     for guest, host in data_dirs.items():
         kind = "WBB_W2C_DIR_HOST" if data_from_host else "WBB_W2C_DIR_DATA"
-        dirs.append(f"{{{kind}, {_c_string(host)}, {_c_string(guest)}, 0}}")
+        dirs.append(f"{{{kind}, {c_string(host)}, {c_string(guest)}, 0}}")
     if sandbox.tmp is not None:
-        dirs.append(f'{{WBB_W2C_DIR_TMP, "", {_c_string(sandbox.tmp)}, 1}}')
+        dirs.append(f'{{WBB_W2C_DIR_TMP, "", {c_string(sandbox.tmp)}, 1}}')
     env_names: tuple[str, ...] = () if isinstance(sandbox.env, str) else sandbox.env
     env_mode = {"all": "WBB_W2C_ENV_ALL", "none": "WBB_W2C_ENV_NONE"}.get(
         str(sandbox.env), "WBB_W2C_ENV_LIST"
@@ -503,11 +496,11 @@ def script_source(
         *([] if dirs else ['    {WBB_W2C_DIR_HOST, "", "", 0},']),
         "};",
         "static const char *const env_names[] = {",
-        *[f"    {_c_string(n)}," for n in env_names],
+        *[f"    {c_string(n)}," for n in env_names],
         *([] if env_names else ['    "",']),
         "};",
         "const struct wbb_w2c_script wbb_w2c_script = {",
-        f"    .module_name = {_c_string(module.path.name)},",
+        f"    .module_name = {c_string(module.path.name)},",
         f"    .env_mode = {env_mode},",
         "    .env_names = env_names,",
         f"    .env_count = {len(env_names)},",
