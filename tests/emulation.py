@@ -114,6 +114,27 @@ def _stop_wineserver(server: str, env: dict[str, str]) -> None:
     subprocess.run([server, "-k"], env=env, stdin=subprocess.DEVNULL, capture_output=True)
 
 
+def _keep_wineserver(server: str, prefix: Path, env: dict[str, str]) -> None:
+    """Keep the prefix's Wine server running until this process exits. Wine's usual
+    server exits 3 s after its last program, and a program starting just then sometimes
+    fails with "wine client error" and exit status 1 before it runs."""
+
+    def server_do(flag: str) -> int:
+        null = subprocess.DEVNULL
+        return subprocess.run(
+            [server, flag], env=env, stdin=null, stdout=null, stderr=null
+        ).returncode
+
+    prefix.mkdir(parents=True, exist_ok=True)
+    if server_do("-p") != 0:
+        # A usual server runs already and cannot be made persistent: wait for it to end.
+        server_do("-w")
+        if server_do("-p") != 0:
+            raise Unavailable(f"cannot start a persistent Wine server for {prefix}")
+    _persistent.add(prefix)
+    atexit.register(_stop_wineserver, server, env)
+
+
 def wine_prefix(work: Path, cache: Cache) -> Path:
     """A private Wine prefix in `work`, created once, able to load the Wasmtime DLL, with
     its server kept running until this process exits."""
@@ -123,24 +144,15 @@ def wine_prefix(work: Path, cache: Cache) -> Path:
     if binary is None:
         raise Unavailable("no wine64 (apt-get install wine64)")
     env = {**os.environ, **wine_env(prefix)}
+    # The server first, so that wineboot's programs use it too.
+    server = _wineserver(binary)
+    if server is not None and prefix not in _persistent:
+        _keep_wineserver(server, prefix, env)
     if not system32.is_dir():
         with tempfile.TemporaryFile() as out:
             subprocess.run([binary, "wineboot", "--init"], env=env, stdout=out, stderr=out)
     if not (system32 / "bcryptprimitives.dll").exists():
         shutil.copyfile(wine_stub(cache), system32 / "bcryptprimitives.dll")
-    # Wine's server exits 3 s after its last program; a program starting just then
-    # sometimes gets "wine client error" on stderr. A persistent server avoids the race.
-    server = _wineserver(binary)
-    if server is not None and prefix not in _persistent:
-        subprocess.run(
-            [server, "-p"],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        _persistent.add(prefix)
-        atexit.register(_stop_wineserver, server, env)
     return prefix
 
 
