@@ -196,6 +196,10 @@ def test_setuptools_sample_wheel_runs_and_holds_the_backends_executable(
     names = zipfile.ZipFile(wheel).namelist()
     assert "wbb_setuptools/__init__.py" in names
     assert scripts_folder(wheel) == scripts_folder(backend_wheel)
+    # The same licence texts for the code the executable carries, beside the project's own.
+    theirs = bundled_licences(members(wheel))
+    assert theirs == bundled_licences(members(backend_wheel))
+    assert "wasmtime/LICENSE" in theirs
 
     venv_ = make_venv()
     venv_.pip("install", "--no-index", "--no-deps", wheel)
@@ -367,7 +371,7 @@ def backend_error(src: Path, out: Path) -> list[str]:
     return error_lines(proc.stderr, src)
 
 
-@pytest.mark.parametrize("fault", ["bad-module", "bad-configuration"])
+@pytest.mark.parametrize("fault", ["bad-module", "bad-configuration", "licence-clash"])
 def test_setuptools_reports_the_cores_errors(
     build_venv: Venv, offline_env: dict[str, str], tmp_path: Path, fault: str
 ) -> None:
@@ -375,6 +379,15 @@ def test_setuptools_reports_the_cores_errors(
     if fault == "bad-module":
         shutil.copyfile(FIXTURES / "not-wasm.wasm", src / "hello.wasm")
         expect = "<root>/hello.wasm: not a WebAssembly module"
+    elif fault == "licence-clash":
+        (src / "bundled").mkdir()
+        (src / "bundled" / "LICENSE").write_text("ours\n")
+        pyproject = src / "pyproject.toml"
+        text = pyproject.read_text().replace(
+            'license = "MIT"\n', 'license = "MIT"\nlicense-files = ["bundled/LICENSE"]\n'
+        )
+        pyproject.write_text(text)
+        expect = "<root>/pyproject.toml: [project] license-files: bundled/LICENSE is in bundled/"
     else:
         pyproject = src / "pyproject.toml"
         pyproject.write_text(pyproject.read_text().replace('"64MiB"', '"lots"'))

@@ -72,13 +72,7 @@ def build_project_wheel(
     """Build the project at `root` into a wheel in `wheel_directory`; returns its file name."""
     project = load_project(root).with_engine(settings.engine)
     meta = project.metadata
-    clash = [p for p in meta.license_files if p.split("/")[0] == notices.FOLDER]
-    if clash:
-        raise BuildError(
-            f"[project] license-files: {clash[0]} is in {notices.FOLDER}/, where wheels keep "
-            "the licences of the code their executables carry; move it to another folder",
-            project.root / "pyproject.toml",
-        )
+    notices.check_project_licences(meta.license_files, project.root / "pyproject.toml")
     target = settings.resolved_target()
     layout = Layout.for_distribution(meta.dist_name)
     cache = Cache(settings.cache_dir)

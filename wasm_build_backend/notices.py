@@ -10,16 +10,30 @@ notice, so wheels get these texts under `.dist-info/licenses/bundled/`, keyed he
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, distribution
 from importlib.resources import files
 from pathlib import Path
 
+from .errors import BuildError
 from .progress import say
 from .target import Target
 from .zig import zig_lib_dir
 
 # Where a wheel keeps these texts, inside `licenses/` of its .dist-info folder.
 FOLDER = "bundled"
+
+
+def check_project_licences(license_files: Iterable[str], pyproject: Path) -> None:
+    """A project's own licence files must not land among ours (`license_files` are
+    relative to the project, as in [project] license-files)."""
+    for path in license_files:
+        if Path(path).parts[:1] == (FOLDER,):
+            raise BuildError(
+                f"[project] license-files: {path} is in {FOLDER}/, where wheels keep the "
+                "licences of the code their executables carry; move it to another folder",
+                pyproject,
+            )
 
 
 def _ours() -> dict[str, Path]:

@@ -9,9 +9,11 @@ has a `[tool.wasm-build-backend]` table it adds:
   (its `get_source_files` puts the modules and data folders in the sdist);
 - to `install_scripts`: those files, copied into the scripts folder, which `bdist_wheel`
   maps to `{name}-{version}.data/scripts/` and editable wheels fill too;
-- to `bdist_wheel`: the platform tag. A wheel with no extension modules is tagged
-  `py3-none-<platform>`, the platform raised to what the shipped files need (as the
-  backend's wheels are); with extension modules, setuptools' tag stands.
+- to `bdist_wheel`: the platform tag (a wheel with no extension modules is tagged
+  `py3-none-<platform>`, the platform raised to what the shipped files need, as the
+  backend's wheels are; with extension modules, setuptools' tag stands), and the
+  licence texts of the code the executables carry, in `.dist-info/licenses/bundled/`
+  as in the backend's wheels.
 
 Options of `build_wasm` (`setup.cfg` `[build_wasm]`, or `DIST_EXTRA_CONFIG`): `target`,
 `precompile`, `runtime`, `cache-dir`, as the backend's config settings. Without `target`,
@@ -35,6 +37,7 @@ from typing import Any, NoReturn
 
 from setuptools import Command  # type: ignore[import-untyped,unused-ignore]
 
+from .. import notices
 from ..cache import Cache
 from ..config import TOOL, Script, _unknown, check_engine, load_pyproject, parse_scripts
 from ..errors import BuildError
@@ -108,7 +111,7 @@ def finalize_distribution_options(dist: Any) -> None:
         base_bdist_wheel = dist.get_command_class("bdist_wheel")
     except Exception:  # no bdist_wheel (setuptools < 70.1 without the wheel package)
         return
-    dist.cmdclass["bdist_wheel"] = type("bdist_wheel", (_WasmWheelTag, base_bdist_wheel), {})
+    dist.cmdclass["bdist_wheel"] = type("bdist_wheel", (_WasmWheel, base_bdist_wheel), {})
 
 
 class build_wasm(Command):
@@ -135,7 +138,8 @@ class build_wasm(Command):
         self.cache_dir: str | None = None
         self.editable_mode = False  # set by setuptools for editable wheels
         self.outputs: list[str] = []
-        self.platform_tag: str | None = None
+        self.platform_tag: str | None = None  # set by run()
+        self.notices: dict[str, Path] = {}
 
     def finalize_options(self) -> None:
         self.set_undefined_options("build", ("build_base", "build_base"))
@@ -143,7 +147,7 @@ class build_wasm(Command):
             self.build_dir = os.path.join(str(self.build_base), "wasm-scripts")
 
     @property
-    def _config(self) -> WasmScripts:
+    def config(self) -> WasmScripts:
         config: WasmScripts = self.distribution.wasm_build_backend_scripts
         return config
 
@@ -163,7 +167,7 @@ class build_wasm(Command):
             _fail(e)
 
     def _build(self) -> None:
-        config = self._config
+        config = self.config
         target = self._target()
         built = build_scripts(
             config.root,
@@ -185,6 +189,7 @@ class build_wasm(Command):
             os.chmod(dest, 0o755 if rel in built.executables else 0o644)
             self.outputs.append(str(dest))
         self.platform_tag = wheel_platform_tag(target, built.files.values())
+        self.notices = built.notices
 
     def get_outputs(self) -> list[str]:
         # Scripts, not library files: editable wheels get them through install_scripts.
@@ -195,7 +200,7 @@ class build_wasm(Command):
 
     def get_source_files(self) -> list[str]:
         """The modules and data folders, for the sdist (relative to the project)."""
-        config = self._config
+        config = self.config
         files = set()
         for script in config.scripts:
             files.add(script.module)
@@ -216,15 +221,34 @@ class _InstallWasmScripts:
         cmd.outfiles.extend(cmd.copy_tree(build.build_dir, cmd.install_dir))
 
 
-class _WasmWheelTag:
-    """bdist_wheel with the platform the executables are for."""
+class _WasmWheel:
+    """bdist_wheel with the platform the executables are for, and their licence texts."""
+
+    def _built(self) -> Any:
+        cmd: Any = self
+        build = cmd.get_finalized_command("build_wasm")
+        if build.platform_tag is None:
+            cmd.run_command("build_wasm")
+        return build
 
     def get_tag(self) -> tuple[str, str, str]:
         impl, abi, plat = super().get_tag()  # type: ignore[misc]
         cmd: Any = self
         if not cmd.root_is_pure:
             return impl, abi, plat  # extension modules: setuptools' platform stands
-        build = cmd.get_finalized_command("build_wasm")
-        if build.platform_tag is None:
-            cmd.run_command("build_wasm")
-        return impl, "none", str(build.platform_tag)
+        return impl, "none", str(self._built().platform_tag)
+
+    def egg2dist(self, egginfo_path: str, distinfo_path: str) -> None:
+        super().egg2dist(egginfo_path, distinfo_path)  # type: ignore[misc]
+        cmd: Any = self
+        build = self._built()
+        try:
+            notices.check_project_licences(
+                cmd.distribution.metadata.license_files or (), build.config.root / "pyproject.toml"
+            )
+        except BuildError as e:
+            _fail(e)
+        folder = Path(distinfo_path) / "licenses" / notices.FOLDER
+        for rel, source in build.notices.items():
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, folder / rel)
