@@ -139,8 +139,6 @@ class Target:
         """Libraries the launcher links against, beyond libc."""
         if self.os == "linux" and self.libc == "glibc":
             return ("dl", "pthread")
-        if self.os == "windows":
-            return ("shell32",)
         return ()
 
     def platform_tag(

@@ -6,7 +6,7 @@
  * needs nothing but the system's own libraries at link time (no import library
  * for Windows or macOS, no DT_NEEDED entry that auditwheel would act on). */
 #if !defined(_WIN32)
-#define _GNU_SOURCE /* mkdtemp, mkstemp, nftw, realpath */
+#define _GNU_SOURCE /* mkstemp */
 #endif
 
 #include <errno.h>
@@ -15,26 +15,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host.h"
 #include "launcher.h"
 #include "wasmtime_api.h"
 
 #if defined(_WIN32)
 #include <windows.h>
-#include <shellapi.h>
-#define WBB_TRAP_EXIT 3 /* what `wasmtime run` gives on Windows (abort()) */
-#define WBB_SEP "\\"
 #else
 #include <dlfcn.h>
-#include <ftw.h>
 #include <pthread.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#define WBB_TRAP_EXIT 134 /* 128 + SIGABRT, what `wasmtime run` gives on Unix */
-#define WBB_SEP "/"
 #if defined(__APPLE__)
-#include <mach-o/dyld.h>
 #include <sys/sysctl.h>
 #endif
 #if defined(__linux__) && defined(__aarch64__)
@@ -51,71 +44,16 @@ static struct {
     WBB_WASMTIME_API(WBB_FN_FIELD)
 } api;
 
-static const char *program = "launcher";
-static char *tmp_dirs[8];
-static size_t tmp_dir_count;
-
-static void cleanup_tmp_dirs(void);
-
-static void fail(int code, const char *fmt, ...) {
-    va_list args;
-    fprintf(stderr, "%s: ", program);
-    va_start(args, fmt);
-    vfprintf(stderr, fmt, args);
-    va_end(args);
-    fputc('\n', stderr);
-    cleanup_tmp_dirs();
-    exit(code);
-}
-
-static void *checked_malloc(size_t size) {
-    void *p = malloc(size ? size : 1);
-    if (!p) fail(1, "out of memory");
-    return p;
-}
-
-static char *join(const char *a, const char *b, const char *c) {
-    size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
-    char *out = checked_malloc(la + lb + lc + 1);
-    memcpy(out, a, la);
-    memcpy(out + la, b, lb);
-    memcpy(out + la + lb, c, lc + 1);
-    return out;
-}
-
-/* ---- platform: own location, library loading, temp folders, timers ---- */
+/* ---- platform: library loading, timers, files of the first-run cache ---- */
 
 #if defined(_WIN32)
-
-static char *utf8_from_wide(const wchar_t *w) {
-    int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
-    char *s = checked_malloc((size_t)n);
-    WideCharToMultiByte(CP_UTF8, 0, w, -1, s, n, NULL, NULL);
-    return s;
-}
-
-static wchar_t *wide_from_utf8(const char *s) {
-    int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
-    wchar_t *w = checked_malloc((size_t)n * sizeof(wchar_t));
-    MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n);
-    return w;
-}
-
-static char *executable_dir(void) {
-    wchar_t buf[32768];
-    DWORD n = GetModuleFileNameW(NULL, buf, 32768);
-    if (n == 0 || n >= 32768) fail(1, "cannot find its own location");
-    while (n > 0 && buf[n - 1] != L'\\' && buf[n - 1] != L'/') n--;
-    buf[n > 0 ? n - 1 : 0] = 0;
-    return utf8_from_wide(buf);
-}
 
 static HMODULE library;
 
 static const char *load_library(const char *path, int global) {
     static char message[512];
     (void)global; /* every DLL's exports are found through its handle */
-    wchar_t *wpath = wide_from_utf8(path);
+    wchar_t *wpath = wbb_wide_from_utf8(path);
     /* Search the library's own folder for its dependencies, not the cwd. */
     library = LoadLibraryExW(wpath, NULL, LOAD_WITH_ALTERED_SEARCH_PATH);
     free(wpath);
@@ -132,42 +70,6 @@ static void *library_symbol(const char *name) {
     return (void *)GetProcAddress(library, name);
 }
 
-static char *home_dir(void) {
-    const char *home = getenv("USERPROFILE");
-    return home ? join(home, "", "") : NULL;
-}
-
-static char *make_tmp_dir(void) {
-    wchar_t base[MAX_PATH + 1], path[MAX_PATH + 64];
-    DWORD n = GetTempPathW(MAX_PATH + 1, base);
-    if (n == 0) return NULL;
-    for (unsigned attempt = 0; attempt < 100; attempt++) {
-        unsigned r = (GetCurrentProcessId() * 2654435761u) ^ GetTickCount() ^ (attempt * 40503u);
-        _snwprintf(path, MAX_PATH + 64, L"%lswasm-%08x", base, r);
-        if (CreateDirectoryW(path, NULL)) return utf8_from_wide(path);
-        if (GetLastError() != ERROR_ALREADY_EXISTS) return NULL;
-    }
-    return NULL;
-}
-
-static void remove_tree(const char *path) {
-    /* SHFileOperation wants a double-NUL-terminated list. */
-    wchar_t *w = wide_from_utf8(path);
-    size_t n = wcslen(w);
-    wchar_t *list = checked_malloc((n + 2) * sizeof(wchar_t));
-    memcpy(list, w, n * sizeof(wchar_t));
-    list[n] = 0;
-    list[n + 1] = 0;
-    SHFILEOPSTRUCTW op;
-    memset(&op, 0, sizeof op);
-    op.wFunc = FO_DELETE;
-    op.pFrom = list;
-    op.fFlags = FOF_NOCONFIRMATION | FOF_NOERRORUI | FOF_SILENT;
-    SHFileOperationW(&op);
-    free(list);
-    free(w);
-}
-
 static wasm_engine_t *timer_engine;
 
 static DWORD WINAPI timer_main(LPVOID arg) {
@@ -179,15 +81,13 @@ static DWORD WINAPI timer_main(LPVOID arg) {
 static void start_timer(wasm_engine_t *engine, uint64_t ms) {
     timer_engine = engine;
     HANDLE t = CreateThread(NULL, 0, timer_main, (LPVOID)(uintptr_t)ms, 0, NULL);
-    if (!t) fail(1, "cannot start the timeout timer");
+    if (!t) wbb_fail(1, "cannot start the timeout timer");
     CloseHandle(t);
 }
 
-static void install_signal_cleanup(void) {}
-
 /* Paths are UTF-8 everywhere in the launcher; Windows wants them wide. */
 static FILE *open_file(const char *path, const char *mode) {
-    wchar_t *wpath = wide_from_utf8(path), *wmode = wide_from_utf8(mode);
+    wchar_t *wpath = wbb_wide_from_utf8(path), *wmode = wbb_wide_from_utf8(mode);
     FILE *f = _wfopen(wpath, wmode);
     free(wpath);
     free(wmode);
@@ -195,7 +95,7 @@ static FILE *open_file(const char *path, const char *mode) {
 }
 
 static int make_dir(const char *path) {
-    wchar_t *w = wide_from_utf8(path);
+    wchar_t *w = wbb_wide_from_utf8(path);
     int ok = CreateDirectoryW(w, NULL) || GetLastError() == ERROR_ALREADY_EXISTS;
     free(w);
     return ok;
@@ -203,7 +103,7 @@ static int make_dir(const char *path) {
 
 static long long file_size(const char *path) {
     WIN32_FILE_ATTRIBUTE_DATA data;
-    wchar_t *w = wide_from_utf8(path);
+    wchar_t *w = wbb_wide_from_utf8(path);
     BOOL ok = GetFileAttributesExW(w, GetFileExInfoStandard, &data);
     free(w);
     if (!ok) return -1;
@@ -211,8 +111,12 @@ static long long file_size(const char *path) {
 }
 
 static char *user_cache_base(void) {
-    const wchar_t *base = _wgetenv(L"LOCALAPPDATA");
-    return base && *base ? utf8_from_wide(base) : NULL;
+    char *base = wbb_getenv("LOCALAPPDATA");
+    if (base && !*base) {
+        free(base);
+        return NULL;
+    }
+    return base;
 }
 
 static FILE *create_temp_beside(const char *path, char **temp_path) {
@@ -221,7 +125,7 @@ static FILE *create_temp_beside(const char *path, char **temp_path) {
     for (unsigned attempt = 0; attempt < 100; attempt++) {
         snprintf(suffix, sizeof suffix, ".tmp-%lu-%lu-%u", (unsigned long)GetCurrentProcessId(),
                  (unsigned long)GetTickCount(), counter++);
-        *temp_path = join(path, suffix, "");
+        *temp_path = wbb_join(path, suffix, "");
         FILE *f = open_file(*temp_path, "wbx");
         if (f) return f;
         free(*temp_path);
@@ -232,7 +136,7 @@ static FILE *create_temp_beside(const char *path, char **temp_path) {
 }
 
 static void remove_file(const char *path) {
-    wchar_t *w = wide_from_utf8(path);
+    wchar_t *w = wbb_wide_from_utf8(path);
     DeleteFileW(w);
     free(w);
 }
@@ -240,33 +144,13 @@ static void remove_file(const char *path) {
 /* A file that another process has mapped cannot be replaced on Windows: that
  * process is using an equally good copy, so losing the race is fine. */
 static void replace_file(const char *from, const char *to) {
-    wchar_t *wfrom = wide_from_utf8(from), *wto = wide_from_utf8(to);
+    wchar_t *wfrom = wbb_wide_from_utf8(from), *wto = wbb_wide_from_utf8(to);
     if (!MoveFileExW(wfrom, wto, MOVEFILE_REPLACE_EXISTING)) DeleteFileW(wfrom);
     free(wfrom);
     free(wto);
 }
 
 #else /* POSIX */
-
-static char *executable_dir(void) {
-    char *path = NULL;
-#if defined(__APPLE__)
-    uint32_t size = 0;
-    _NSGetExecutablePath(NULL, &size);
-    char *raw = checked_malloc(size);
-    if (_NSGetExecutablePath(raw, &size) != 0) fail(1, "cannot find its own location");
-    path = realpath(raw, NULL);
-    free(raw);
-#else
-    /* Resolves symlinks too, so a script linked elsewhere (pipx) still finds
-     * the files installed beside its real location. */
-    path = realpath("/proc/self/exe", NULL);
-#endif
-    if (!path) fail(1, "cannot find its own location: %s", strerror(errno));
-    char *slash = strrchr(path, '/');
-    if (slash) *slash = 0;
-    return path;
-}
 
 static void *library;
 
@@ -278,33 +162,6 @@ static const char *load_library(const char *path, int global) {
 
 static void *library_symbol(const char *name) {
     return dlsym(library, name);
-}
-
-static char *home_dir(void) {
-    const char *home = getenv("HOME");
-    return home ? join(home, "", "") : NULL;
-}
-
-static char *make_tmp_dir(void) {
-    const char *base = getenv("TMPDIR");
-    char *templ = join(base && *base ? base : "/tmp", "/wasm-", "XXXXXX");
-    if (!mkdtemp(templ)) {
-        free(templ);
-        return NULL;
-    }
-    return templ;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw) {
-    (void)st;
-    (void)type;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
-static void remove_tree(const char *path) {
-    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static void *timer_main(void *arg) {
@@ -320,23 +177,8 @@ static void start_timer(wasm_engine_t *engine, uint64_t ms) {
     (void)ms;
     pthread_t thread;
     if (pthread_create(&thread, NULL, timer_main, engine) != 0)
-        fail(1, "cannot start the timeout timer");
+        wbb_fail(1, "cannot start the timeout timer");
     pthread_detach(thread);
-}
-
-/* The private temporary folder must go away also when the user interrupts the
- * program, so the usual terminating signals clean up and then re-raise. */
-static void on_signal(int sig) {
-    cleanup_tmp_dirs();
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static void install_signal_cleanup(void) {
-    if (tmp_dir_count == 0) return;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGHUP, on_signal);
 }
 
 static FILE *open_file(const char *path, const char *mode) {
@@ -356,16 +198,16 @@ static long long file_size(const char *path) {
 static char *user_cache_base(void) {
     const char *home = getenv("HOME");
 #if defined(__APPLE__)
-    return home && *home ? join(home, "/Library/Caches", "") : NULL;
+    return home && *home ? wbb_join(home, "/Library/Caches", "") : NULL;
 #else
     const char *xdg = getenv("XDG_CACHE_HOME");
-    if (xdg && xdg[0] == '/') return join(xdg, "", "");
-    return home && *home ? join(home, "/.cache", "") : NULL;
+    if (xdg && xdg[0] == '/') return wbb_join(xdg, "", "");
+    return home && *home ? wbb_join(home, "/.cache", "") : NULL;
 #endif
 }
 
 static FILE *create_temp_beside(const char *path, char **temp_path) {
-    *temp_path = join(path, ".tmp-", "XXXXXX");
+    *temp_path = wbb_join(path, ".tmp-", "XXXXXX");
     int fd = mkstemp(*temp_path);
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (!f) {
@@ -446,31 +288,27 @@ static uint64_t cpu_identity(void) {
     return hash;
 }
 
-static void cleanup_tmp_dirs(void) {
-    while (tmp_dir_count > 0) remove_tree(tmp_dirs[--tmp_dir_count]);
-}
-
 /* ---- Wasmtime ---- */
 
 static long long runtime_size;
 
 static void load_runtime(const char *exe_dir) {
     if (wbb_script.preload_library) {
-        char *preload = join(exe_dir, WBB_SEP, wbb_script.preload_library);
+        char *preload = wbb_join(exe_dir, WBB_SEP, wbb_script.preload_library);
         const char *err = load_library(preload, 1);
-        if (err) fail(1, "cannot load %s: %s; reinstall the package", preload, err);
+        if (err) wbb_fail(1, "cannot load %s: %s; reinstall the package", preload, err);
         free(preload);
     }
-    char *path = join(exe_dir, WBB_SEP, wbb_script.runtime_library);
+    char *path = wbb_join(exe_dir, WBB_SEP, wbb_script.runtime_library);
     runtime_size = file_size(path);
     const char *err = load_library(path, 0);
     if (err)
-        fail(1, "cannot load its WebAssembly runtime (Wasmtime %s) from %s: %s; reinstall the package",
+        wbb_fail(1, "cannot load its WebAssembly runtime (Wasmtime %s) from %s: %s; reinstall the package",
              wbb_script.wasmtime_version, path, err);
 #define WBB_FN_LOAD(ret, name, params)                                                     \
     *(void **)&api.name = library_symbol(#name);                                           \
     if (!api.name)                                                                         \
-        fail(1, "the library at %s is not the Wasmtime %s runtime this program needs (no %s)", \
+        wbb_fail(1, "the library at %s is not the Wasmtime %s runtime this program needs (no %s)", \
              path, wbb_script.wasmtime_version, #name);
     WBB_WASMTIME_API(WBB_FN_LOAD)
     free(path);
@@ -485,7 +323,7 @@ static char *error_text(wasmtime_error_t *error, wasm_trap_t *trap) {
     size_t size = msg.size;
     /* Trap messages count their NUL terminator in the size. */
     while (size > 0 && strchr("\n ", msg.data[size - 1])) size--;
-    char *text = checked_malloc(size + 1);
+    char *text = wbb_malloc(size + 1);
     memcpy(text, msg.data, size);
     text[size] = 0;
     api.wasm_byte_vec_delete(&msg);
@@ -493,7 +331,7 @@ static char *error_text(wasmtime_error_t *error, wasm_trap_t *trap) {
 }
 
 static void check(wasmtime_error_t *error, const char *what) {
-    if (error) fail(1, "%s: %s", what, error_text(error, NULL));
+    if (error) wbb_fail(1, "%s: %s", what, error_text(error, NULL));
 }
 
 static wasm_config_t *make_config(void) {
@@ -502,7 +340,7 @@ static wasm_config_t *make_config(void) {
         const struct wbb_setting *s = &wbb_script.settings[i];
         void *fn = library_symbol(s->function);
         if (!fn)
-            fail(1, "the Wasmtime runtime lacks %s: it is not version %s", s->function,
+            wbb_fail(1, "the Wasmtime runtime lacks %s: it is not version %s", s->function,
                  wbb_script.wasmtime_version);
         switch (s->kind) {
         case WBB_SET_BOOL: ((void (*)(wasm_config_t *, bool))fn)(config, s->value != 0); break;
@@ -511,7 +349,7 @@ static wasm_config_t *make_config(void) {
         case WBB_SET_STRING: {
             wasmtime_error_t *error =
                 ((wasmtime_error_t * (*)(wasm_config_t *, const char *)) fn)(config, s->text);
-            if (error) fail(1, "%s(\"%s\"): %s", s->function, s->text, error_text(error, NULL));
+            if (error) wbb_fail(1, "%s(\"%s\"): %s", s->function, s->text, error_text(error, NULL));
             break;
         }
         }
@@ -525,16 +363,16 @@ static wasm_config_t *make_config(void) {
 
 static uint8_t *read_file(const char *path, size_t *size) {
     FILE *f = open_file(path, "rb");
-    if (!f) fail(1, "cannot open %s: %s", path, strerror(errno));
+    if (!f) wbb_fail(1, "cannot open %s: %s", path, strerror(errno));
     size_t cap = 1 << 16, len = 0;
-    uint8_t *buf = checked_malloc(cap);
+    uint8_t *buf = wbb_malloc(cap);
     for (;;) {
         size_t n = fread(buf + len, 1, cap - len, f);
         len += n;
         if (len < cap) break;
         cap *= 2;
         uint8_t *bigger = realloc(buf, cap);
-        if (!bigger) fail(1, "out of memory");
+        if (!bigger) wbb_fail(1, "out of memory");
         buf = bigger;
     }
     fclose(f);
@@ -546,7 +384,7 @@ static wasmtime_module_t *compile(wasm_engine_t *engine, const uint8_t *wasm, si
                                   const char *what) {
     wasmtime_module_t *module = NULL;
     wasmtime_error_t *error = api.wasmtime_module_new(engine, wasm, size, &module);
-    if (error) fail(1, "cannot compile %s: %s", what, error_text(error, NULL));
+    if (error) wbb_fail(1, "cannot compile %s: %s", what, error_text(error, NULL));
     return module;
 }
 
@@ -579,7 +417,7 @@ static void store_compiled(wasmtime_module_t *module, const char *path) {
 static char *module_cache_dir(void) {
     char *base = user_cache_base();
     if (!base) return NULL;
-    char *dir = join(base, WBB_SEP "wasm-build-backend" WBB_SEP, "modules");
+    char *dir = wbb_join(base, WBB_SEP "wasm-build-backend" WBB_SEP, "modules");
     free(base);
     /* Create each missing folder on the way, as `mkdir -p` would. */
     for (char *p = dir + 1; *p; p++) {
@@ -608,8 +446,8 @@ static wasmtime_module_t *cached_module(wasm_engine_t *engine) {
     machine = fnv1a(machine, &runtime_size, sizeof runtime_size);
     char suffix[40];
     snprintf(suffix, sizeof suffix, "-%016llx.cwasm", (unsigned long long)machine);
-    char *path = join(dir, WBB_SEP, wbb_script.cache_name);
-    char *full = join(path, suffix, "");
+    char *path = wbb_join(dir, WBB_SEP, wbb_script.cache_name);
+    char *full = wbb_join(path, suffix, "");
     free(path);
     free(dir);
 
@@ -647,7 +485,7 @@ static wasmtime_module_t *load_module(wasm_engine_t *engine) {
         wasmtime_error_t *error = api.wasmtime_module_deserialize(
             engine, wbb_script.code, wbb_script.code_size, &module);
         if (error)
-            fail(1, "the Wasmtime runtime beside this program cannot load its code "
+            wbb_fail(1, "the Wasmtime runtime beside this program cannot load its code "
                     "(built for Wasmtime %s): %s", wbb_script.wasmtime_version,
                  error_text(error, NULL));
         break;
@@ -659,61 +497,41 @@ static wasmtime_module_t *load_module(wasm_engine_t *engine) {
 /* The build's helper under an emulator: precompile IN.wasm into OUT.cwasm with
  * the very runtime and settings of the target. */
 static int compile_only(int argc, char **argv) {
-    if (argc != 3) fail(2, "usage: %s IN.wasm OUT.cwasm", program);
-    load_runtime(executable_dir());
+    if (argc != 3) wbb_fail(2, "usage: %s IN.wasm OUT.cwasm", wbb_program);
+    load_runtime(wbb_executable_dir());
     wasm_engine_t *engine = api.wasm_engine_new_with_config(make_config());
-    if (!engine) fail(1, "cannot create the Wasmtime engine");
+    if (!engine) wbb_fail(1, "cannot create the Wasmtime engine");
     size_t size;
     uint8_t *wasm = read_file(argv[1], &size);
     wasmtime_module_t *module = compile(engine, wasm, size, argv[1]);
     wasm_byte_vec_t bytes = {0, NULL};
     check(api.wasmtime_module_serialize(module, &bytes), "cannot serialize");
     FILE *f = open_file(argv[2], "wb");
-    if (!f) fail(1, "cannot create %s: %s", argv[2], strerror(errno));
+    if (!f) wbb_fail(1, "cannot create %s: %s", argv[2], strerror(errno));
     int ok = fwrite(bytes.data, 1, bytes.size, f) == bytes.size;
-    if (fclose(f) != 0 || !ok) fail(1, "cannot write %s", argv[2]);
+    if (fclose(f) != 0 || !ok) wbb_fail(1, "cannot write %s", argv[2]);
     return 0;
-}
-
-static char *host_path(const struct wbb_dir *dir, const char *exe_dir) {
-    switch (dir->kind) {
-    case WBB_DIR_DATA: return join(exe_dir, WBB_SEP, dir->host);
-    case WBB_DIR_TMP: {
-        char *path = make_tmp_dir();
-        if (!path) fail(1, "cannot create a temporary folder for %s: %s", dir->guest, strerror(errno));
-        if (tmp_dir_count == sizeof tmp_dirs / sizeof tmp_dirs[0]) fail(1, "too many temporary folders");
-        tmp_dirs[tmp_dir_count++] = path;
-        return join(path, "", ""); /* the caller frees its copy */
-    }
-    case WBB_DIR_HOST:
-        if (dir->host[0] == '~' && (dir->host[1] == 0 || dir->host[1] == '/' || dir->host[1] == '\\')) {
-            char *home = home_dir();
-            if (!home) fail(1, "cannot expand %s: no home folder is set", dir->host);
-            return join(home, "", dir->host + 1);
-        }
-        return join(dir->host, "", "");
-    }
-    return NULL;
 }
 
 static wasi_config_t *make_wasi(int argc, char **argv, const char *exe_dir) {
     wasi_config_t *wasi = api.wasi_config_new();
     if (!api.wasi_config_set_argv(wasi, (size_t)argc, (const char *const *)argv))
-        fail(1, "invalid arguments");
+        wbb_fail(1, "invalid arguments");
     switch (wbb_script.env_mode) {
     case WBB_ENV_ALL: api.wasi_config_inherit_env(wasi); break;
     case WBB_ENV_NONE: break;
     case WBB_ENV_LIST: {
-        const char **names = checked_malloc(wbb_script.env_count * sizeof(char *));
-        const char **values = checked_malloc(wbb_script.env_count * sizeof(char *));
+        const char **names = wbb_malloc(wbb_script.env_count * sizeof(char *));
+        const char **values = wbb_malloc(wbb_script.env_count * sizeof(char *));
         size_t n = 0;
         for (size_t i = 0; i < wbb_script.env_count; i++) {
-            const char *value = getenv(wbb_script.env_names[i]);
+            /* UTF-8 on Windows too; Wasmtime copies it, and the copy lives to the end. */
+            const char *value = wbb_getenv(wbb_script.env_names[i]);
             if (!value) continue;
             names[n] = wbb_script.env_names[i];
             values[n++] = value;
         }
-        if (!api.wasi_config_set_env(wasi, n, names, values)) fail(1, "invalid environment");
+        if (!api.wasi_config_set_env(wasi, n, names, values)) wbb_fail(1, "invalid environment");
         break;
     }
     }
@@ -722,9 +540,9 @@ static wasi_config_t *make_wasi(int argc, char **argv, const char *exe_dir) {
     api.wasi_config_inherit_stderr(wasi);
     for (size_t i = 0; i < wbb_script.dir_count; i++) {
         const struct wbb_dir *dir = &wbb_script.dirs[i];
-        char *path = host_path(dir, exe_dir);
+        char *path = wbb_dir_path(dir, exe_dir);
         if (!api.wasi_config_preopen_dir(wasi, path, dir->guest, dir->writable != 0))
-            fail(1, "cannot open directory %s (for %s in the sandbox)", path, dir->guest);
+            wbb_fail(1, "cannot open directory %s (for %s in the sandbox)", path, dir->guest);
         free(path);
     }
     return wasi;
@@ -755,11 +573,11 @@ static void print_failure(const char *text) {
 
 static int run(int argc, char **argv) {
     if (wbb_script.code_kind == WBB_CODE_COMPILER) return compile_only(argc, argv);
-    char *exe_dir = executable_dir();
+    char *exe_dir = wbb_executable_dir();
     load_runtime(exe_dir);
 
     wasm_engine_t *engine = api.wasm_engine_new_with_config(make_config());
-    if (!engine) fail(1, "cannot create the Wasmtime engine");
+    if (!engine) wbb_fail(1, "cannot create the Wasmtime engine");
     wasmtime_module_t *module = load_module(engine);
 
     wasmtime_store_t *store = api.wasmtime_store_new(engine, NULL, NULL);
@@ -771,7 +589,7 @@ static int run(int argc, char **argv) {
     check(api.wasmtime_linker_define_wasi(linker), "cannot define WASI");
     check(api.wasmtime_context_set_wasi(context, make_wasi(argc, argv, exe_dir)),
           "cannot set up WASI");
-    install_signal_cleanup();
+    wbb_remove_tmp_dirs_on_signals();
 
     if (wbb_script.timeout_ms > 0) {
         api.wasmtime_context_set_epoch_deadline(context, 1);
@@ -793,28 +611,19 @@ static int run(int argc, char **argv) {
         status = WBB_TRAP_EXIT;
     }
     fflush(stdout);
-    cleanup_tmp_dirs();
+    wbb_remove_tmp_dirs();
     return status;
-}
-
-static const char *base_name(const char *path) {
-    const char *base = path;
-    for (const char *p = path; *p; p++)
-        if (*p == '/' || *p == '\\') base = p + 1;
-    return base;
 }
 
 #if defined(_WIN32)
 int wmain(int argc, wchar_t **wargv) {
-    char **argv = checked_malloc(((size_t)argc + 1) * sizeof(char *));
-    for (int i = 0; i < argc; i++) argv[i] = utf8_from_wide(wargv[i]);
-    argv[argc] = NULL;
-    if (argc > 0) program = base_name(argv[0]);
+    char **argv = wbb_utf8_argv(argc, wargv);
+    if (argc > 0) wbb_set_program(argv[0]);
     return run(argc, argv);
 }
 #else
 int main(int argc, char **argv) {
-    if (argc > 0) program = base_name(argv[0]);
+    if (argc > 0) wbb_set_program(argv[0]);
     return run(argc, argv);
 }
 #endif

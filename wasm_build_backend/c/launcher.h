@@ -8,21 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum wbb_env_mode { WBB_ENV_ALL, WBB_ENV_NONE, WBB_ENV_LIST };
-
-/* Where a preopened directory comes from on the host. */
-enum wbb_dir_kind {
-    WBB_DIR_HOST, /* a path resolved at run time: `~` is home, relative is the cwd */
-    WBB_DIR_DATA, /* a folder shipped beside the executable, relative to its folder */
-    WBB_DIR_TMP   /* a fresh private temporary folder, removed at exit */
-};
-
-struct wbb_dir {
-    enum wbb_dir_kind kind;
-    const char *host;
-    const char *guest;
-    int writable;
-};
+#include "host.h" /* the sandbox policy's types, shared with the wasm2c runtime */
 
 /* An engine setting, applied by name to the runtime's config exactly as the
  * build applied it before precompiling: a mismatch would make the artifact

@@ -1,9 +1,10 @@
 """The C side of the wasmtime engine: the launcher object, each script's C file, and linking.
 
-The launcher (`c/launcher.c`) is compiled once per target; each executable then links
-it with a generated `script.c` that defines `wbb_script` (policy, engine settings,
-runtime library path) and embeds the code it runs with `.incbin`: part of the link,
-never appended afterwards, because macOS arm64 code signatures cover the whole file.
+The launcher (`c/launcher.c`, with `c/host.c`) is compiled once per target; each
+executable then links it with a generated `script.c` that defines `wbb_script` (policy,
+engine settings, runtime library path) and embeds the code it runs with `.incbin`: part
+of the link, never appended afterwards, because macOS arm64 code signatures cover the
+whole file.
 """
 
 from __future__ import annotations
@@ -46,12 +47,16 @@ class Code:
     cache_name: str | None = None  # MODULE: the first-run cache file's name, less the machine
 
 
+# host.c is shared with the wasm2c engine's runtime.
+_SOURCES = ("launcher.c", "host.c")
+
+
 @cache
 def c_sources() -> tuple[Path, str]:
     """The launcher's C folder and a hash of its sources, for cache keys."""
     folder = Path(str(files("wasm_build_backend") / "c"))
     digest = hashlib.sha256()
-    for name in ("launcher.c", "launcher.h", "wasmtime_api.h"):
+    for name in (*_SOURCES, "launcher.h", "host.h", "wasmtime_api.h"):
         digest.update((folder / name).read_bytes())
     return folder, digest.hexdigest()
 
@@ -174,8 +179,8 @@ def script_source(
     return "\n".join(out)
 
 
-def launcher_object(target: Target, cache_: Cache) -> Path:
-    """`launcher.c` compiled for the target, once per launcher source and zig version."""
+def launcher_objects(target: Target, cache_: Cache) -> list[Path]:
+    """`launcher.c` and `host.c` compiled for the target, once per source and zig version."""
     c_dir, c_hash = c_sources()
     key = {
         "launcher": c_hash,
@@ -185,35 +190,37 @@ def launcher_object(target: Target, cache_: Cache) -> Path:
     }
 
     def produce(folder: Path) -> None:
-        zig_cc(
-            [
-                "-target",
-                target.zig_triple,
-                *target.compile_flags,
-                "-std=c11",
-                "-O2",
-                "-Wall",
-                "-Wextra",
-                "-Werror",
-                "-c",
-                str(c_dir / "launcher.c"),
-                "-o",
-                str(folder / "launcher.o"),
-            ],
-            what=f"compiling the launcher for {target.zig_triple}",
-        )
+        for name in _SOURCES:
+            zig_cc(
+                [
+                    "-target",
+                    target.zig_triple,
+                    *target.compile_flags,
+                    "-std=c11",
+                    "-O2",
+                    "-Wall",
+                    "-Wextra",
+                    "-Werror",
+                    "-c",
+                    str(c_dir / name),
+                    "-o",
+                    str(folder / name.replace(".c", ".o")),
+                ],
+                what=f"compiling the launcher for {target.zig_triple}",
+            )
 
-    return cache_.entry("launchers", key, produce) / "launcher.o"
+    folder = cache_.entry("launchers", key, produce)
+    return [folder / name.replace(".c", ".o") for name in _SOURCES]
 
 
 def link(target: Target, source: str, code: Code, cache_: Cache) -> Path:
     """The executable: the launcher object linked with `source` (a script.c)."""
-    launcher = launcher_object(target, cache_)
+    launcher = launcher_objects(target, cache_)
     exe_name = "program" + target.exe_suffix
     is_musl = target.os == "linux" and target.libc == "musl"
     inputs = musl.link_flags(target, cache_) if is_musl else []
     key = {
-        "launcher": str(launcher.parent.name),
+        "launcher": str(launcher[0].parent.name),
         "script": hashlib.sha256(source.encode()).hexdigest(),
         "code": code.file.parent.name if code.file else None,
         "zig": zig_version(),
@@ -237,7 +244,7 @@ def link(target: Target, source: str, code: Code, cache_: Cache) -> Path:
                 "-Wextra",
                 "-I",
                 str(c_dir),
-                str(launcher),
+                *map(str, launcher),
                 "script.c",
                 "-o",
                 exe_name,

@@ -310,7 +310,9 @@ def _compile(args: list[str], what: str, cwd: Path | None = None) -> None:
 
 def runtime_objects(target: Target, wabt: Wabt, cache_: Cache) -> list[Path]:
     """WABT's runtime and ours, compiled for the target once per source version."""
-    ours = [_c_dir() / n for n in (*_OUR_SOURCES, _os_source(target), "wbb_rt.h", "wbb_w2c.h")]
+    shared = _c_dir().parent  # host.c and host.h, which the launcher links too
+    sources = [*(_c_dir() / n for n in (*_OUR_SOURCES, _os_source(target))), shared / "host.c"]
+    ours = [*sources, _c_dir() / "wbb_rt.h", _c_dir() / "wbb_w2c.h", shared / "host.h"]
     theirs = sorted(p for p in wabt.runtime_dir.iterdir() if p.suffix in (".c", ".h", ".inc"))
     triple = _zig_triple(target)
     key = {
@@ -340,7 +342,7 @@ def runtime_objects(target: Target, wabt: Wabt, cache_: Cache) -> list[Path]:
                     str(folder / name.replace(".c", ".o")),
                 ]
             )
-        for name in (*_OUR_SOURCES, _os_source(target)):
+        for source in sources:
             jobs.append(
                 [
                     *base,
@@ -352,10 +354,12 @@ def runtime_objects(target: Target, wabt: Wabt, cache_: Cache) -> list[Path]:
                     str(wabt.runtime_dir),
                     "-I",
                     str(_c_dir()),
+                    "-I",
+                    str(shared),
                     "-c",
-                    str(_c_dir() / name),
+                    str(source),
                     "-o",
-                    str(folder / name.replace(".c", ".o")),
+                    str(folder / source.with_suffix(".o").name),
                 ]
             )
         _parallel(jobs, f"compiling the wasm2c runtime for {triple}")
@@ -455,18 +459,16 @@ def script_source(
     imports_wasi = any(i.module == WASI_P1 for i in module.imports)
 
     dirs = [
-        f"{{WBB_W2C_DIR_HOST, {c_string(d.host)}, {c_string(d.guest)}, {int(d.writable)}}}"
+        f"{{WBB_DIR_HOST, {c_string(d.host)}, {c_string(d.guest)}, {int(d.writable)}}}"
         for d in sandbox.dirs
     ]
     for guest, host in data_dirs.items():
-        kind = "WBB_W2C_DIR_HOST" if data_from_host else "WBB_W2C_DIR_DATA"
+        kind = "WBB_DIR_HOST" if data_from_host else "WBB_DIR_DATA"
         dirs.append(f"{{{kind}, {c_string(host)}, {c_string(guest)}, 0}}")
     if sandbox.tmp is not None:
-        dirs.append(f'{{WBB_W2C_DIR_TMP, "", {c_string(sandbox.tmp)}, 1}}')
+        dirs.append(f'{{WBB_DIR_TMP, "", {c_string(sandbox.tmp)}, 1}}')
     env_names: tuple[str, ...] = () if isinstance(sandbox.env, str) else sandbox.env
-    env_mode = {"all": "WBB_W2C_ENV_ALL", "none": "WBB_W2C_ENV_NONE"}.get(
-        str(sandbox.env), "WBB_W2C_ENV_LIST"
-    )
+    env_mode = {"all": "WBB_ENV_ALL", "none": "WBB_ENV_NONE"}.get(str(sandbox.env), "WBB_ENV_LIST")
     memory_limit = -1 if sandbox.max_memory is None else sandbox.max_memory
     timeout_ms = 0 if sandbox.timeout is None else max(1, round(sandbox.timeout * 1000))
     wasi_arg = ", wasi" if imports_wasi else ""
@@ -491,9 +493,9 @@ def script_source(
         "static const struct wbb_w2c_module the_module = {",
         f"    sizeof(w2c_module), instantiate, start, {'memory' if memory else 'NULL'}",
         "};",
-        "static const struct wbb_w2c_dir dirs[] = {",
+        "static const struct wbb_dir dirs[] = {",
         *[f"    {d}," for d in dirs],
-        *([] if dirs else ['    {WBB_W2C_DIR_HOST, "", "", 0},']),
+        *([] if dirs else ['    {WBB_DIR_HOST, "", "", 0},']),
         "};",
         "static const char *const env_names[] = {",
         *[f"    {c_string(n)}," for n in env_names],
@@ -560,6 +562,8 @@ def link(
                 str(wabt.runtime_dir),
                 "-I",
                 str(_c_dir()),
+                "-I",
+                str(_c_dir().parent),
                 "-I",
                 str(c_folder),
                 *link_flags,

@@ -30,21 +30,12 @@
 
 #if defined(_WIN32)
 #include <windows.h>
-#define WBB_TRAP_EXIT 3 /* what `wasmtime run` gives on Windows (abort()) */
-#define WBB_SEP "\\"
 #else
-#include <ftw.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#if defined(__APPLE__)
-#include <mach-o/dyld.h>
-#endif
-#define WBB_TRAP_EXIT 134 /* 128 + SIGABRT, what `wasmtime run` gives on Unix */
-#define WBB_SEP "/"
 #endif
 
 /* The wasm thread's stack: generous, as the C of a module uses more stack per call
@@ -57,185 +48,6 @@
 #endif
 #define WBB_STACK_GUARD ((size_t)1 << 20)
 #define WBB_STACK_RESERVE ((size_t)256 << 10)
-
-const char *wbb_program = "program";
-
-/* ---- small helpers ---- */
-
-void *wbb_malloc(size_t size) {
-    void *p = malloc(size ? size : 1);
-    if (!p) wbb_fail(1, "out of memory");
-    return p;
-}
-
-char *wbb_strdup(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *d = wbb_malloc(n);
-    memcpy(d, s, n);
-    return d;
-}
-
-static char *join(const char *a, const char *b, const char *c) {
-    size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
-    char *out = wbb_malloc(la + lb + lc + 1);
-    memcpy(out, a, la);
-    memcpy(out + la, b, lb);
-    memcpy(out + la + lb, c, lc + 1);
-    return out;
-}
-
-/* Written straight to the file descriptor: WASI's own writes are unbuffered, and a
- * message must not wait in a stdio buffer when the process ends. */
-static void write_stderr(const char *s, size_t n) {
-#if defined(_WIN32)
-    HANDLE h = GetStdHandle(STD_ERROR_HANDLE);
-    while (n > 0) {
-        DWORD put = 0;
-        if (!WriteFile(h, s, (DWORD)(n > 65536 ? 65536 : n), &put, NULL) || put == 0) return;
-        s += put;
-        n -= put;
-    }
-#else
-    while (n > 0) {
-        ssize_t put = write(2, s, n);
-        if (put < 0 && errno == EINTR) continue;
-        if (put <= 0) return;
-        s += put;
-        n -= (size_t)put;
-    }
-#endif
-}
-
-static void vformat_stderr(const char *fmt, va_list args) {
-    char buf[4096];
-    int n = vsnprintf(buf, sizeof buf, fmt, args);
-    if (n < 0) return;
-    write_stderr(buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-}
-
-static void format_stderr(const char *fmt, ...) WBB_PRINTF(1, 2);
-static void format_stderr(const char *fmt, ...) {
-    va_list args;
-    va_start(args, fmt);
-    vformat_stderr(fmt, args);
-    va_end(args);
-}
-
-/* ---- temporary folders and exit ---- */
-
-static char *tmp_dirs[8];
-static size_t tmp_dir_count;
-
-#if defined(_WIN32)
-static wchar_t *wide_from_utf8(const char *s) {
-    int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
-    wchar_t *w = wbb_malloc((size_t)n * sizeof(wchar_t));
-    MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n);
-    return w;
-}
-
-static char *utf8_from_wide(const wchar_t *w) {
-    int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
-    char *s = wbb_malloc((size_t)n);
-    WideCharToMultiByte(CP_UTF8, 0, w, -1, s, n, NULL, NULL);
-    return s;
-}
-
-/* A variable of the process's environment block, as UTF-8, or NULL. Not `_wgetenv`:
- * the UCRT's copy of the environment is not always set up for a `wmain` program. */
-static char *env_value(const wchar_t *name) {
-    DWORD size = GetEnvironmentVariableW(name, NULL, 0);
-    if (size == 0) return NULL;
-    wchar_t *wvalue = wbb_malloc(size * sizeof(wchar_t));
-    char *value = GetEnvironmentVariableW(name, wvalue, size) < size ? utf8_from_wide(wvalue) : NULL;
-    free(wvalue);
-    return value;
-}
-
-static void remove_tree_w(const wchar_t *path) {
-    size_t n = wcslen(path);
-    wchar_t *pattern = wbb_malloc((n + 3) * sizeof(wchar_t));
-    memcpy(pattern, path, n * sizeof(wchar_t));
-    memcpy(pattern + n, L"\\*", 3 * sizeof(wchar_t));
-    WIN32_FIND_DATAW found;
-    HANDLE h = FindFirstFileW(pattern, &found);
-    if (h != INVALID_HANDLE_VALUE) {
-        do {
-            if (wcscmp(found.cFileName, L".") == 0 || wcscmp(found.cFileName, L"..") == 0) continue;
-            size_t m = wcslen(found.cFileName);
-            wchar_t *child = wbb_malloc((n + m + 2) * sizeof(wchar_t));
-            memcpy(child, path, n * sizeof(wchar_t));
-            child[n] = L'\\';
-            memcpy(child + n + 1, found.cFileName, (m + 1) * sizeof(wchar_t));
-            DWORD attrs = found.dwFileAttributes;
-            if (attrs & FILE_ATTRIBUTE_READONLY) SetFileAttributesW(child, attrs & ~FILE_ATTRIBUTE_READONLY);
-            if ((attrs & FILE_ATTRIBUTE_DIRECTORY) && !(attrs & FILE_ATTRIBUTE_REPARSE_POINT))
-                remove_tree_w(child);
-            else if (attrs & FILE_ATTRIBUTE_DIRECTORY)
-                RemoveDirectoryW(child);
-            else
-                DeleteFileW(child);
-            free(child);
-        } while (FindNextFileW(h, &found));
-        FindClose(h);
-    }
-    free(pattern);
-    RemoveDirectoryW(path);
-}
-
-static void remove_tree(const char *path) {
-    wchar_t *w = wide_from_utf8(path);
-    remove_tree_w(w);
-    free(w);
-}
-#else
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw) {
-    (void)st;
-    (void)type;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
-static void remove_tree(const char *path) {
-    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-#endif
-
-static void cleanup_tmp_dirs(void) {
-    while (tmp_dir_count > 0) remove_tree(tmp_dirs[--tmp_dir_count]);
-}
-
-static atomic_flag exiting = ATOMIC_FLAG_INIT;
-
-void wbb_exit(int code) {
-    if (atomic_flag_test_and_set(&exiting)) {
-        /* Another thread is ending the process: wait for it. */
-        for (;;) {
-#if defined(_WIN32)
-            Sleep(1000);
-#else
-            pause();
-#endif
-        }
-    }
-    cleanup_tmp_dirs();
-#if defined(_WIN32)
-    ExitProcess((UINT)code);
-#else
-    _exit(code);
-#endif
-}
-
-void wbb_fail(int code, const char *fmt, ...) {
-    va_list args;
-    format_stderr("%s: ", wbb_program);
-    va_start(args, fmt);
-    vformat_stderr(fmt, args);
-    va_end(args);
-    write_stderr("\n", 1);
-    wbb_exit(code);
-}
 
 /* ---- traps ---- */
 
@@ -274,7 +86,7 @@ static const char *trap_text(int code) {
 /* As `wasmtime run` prints a trap (without the backtrace, which the translated code
  * does not keep). */
 static void print_failure(const char *cause) {
-    format_stderr("Error: failed to run main module `%s`\n\nCaused by:\n"
+    wbb_format_stderr("Error: failed to run main module `%s`\n\nCaused by:\n"
                   "    0: failed to invoke command default\n    1: %s\n",
                   wbb_w2c_script.module_name, cause);
 }
@@ -495,147 +307,27 @@ static void start_timer(void) {
 
 /* ---- the sandbox ---- */
 
-#if defined(_WIN32)
-static char *executable_dir(void) {
-    wchar_t buf[32768];
-    DWORD n = GetModuleFileNameW(NULL, buf, 32768);
-    if (n == 0 || n >= 32768) wbb_fail(1, "cannot find its own location");
-    while (n > 0 && buf[n - 1] != L'\\' && buf[n - 1] != L'/') n--;
-    buf[n > 0 ? n - 1 : 0] = 0;
-    return utf8_from_wide(buf);
-}
-
-static char *home_dir(void) {
-    char *home = env_value(L"USERPROFILE");
-    if (home && !*home) {
-        free(home);
-        return NULL;
-    }
-    return home;
-}
-
-static char *make_tmp_dir(void) {
-    wchar_t base[MAX_PATH + 1], path[MAX_PATH + 64];
-    DWORD n = GetTempPathW(MAX_PATH + 1, base);
-    if (n == 0) return NULL;
-    for (unsigned attempt = 0; attempt < 100; attempt++) {
-        unsigned r = 0;
-        wbb_os_random(&r, sizeof r);
-        _snwprintf(path, MAX_PATH + 64, L"%lswasm-%08x", base, r);
-        if (CreateDirectoryW(path, NULL)) return utf8_from_wide(path);
-        if (GetLastError() != ERROR_ALREADY_EXISTS) return NULL;
-    }
-    return NULL;
-}
-
-static void install_signal_cleanup(void) {}
-#else
-static char *executable_dir(void) {
-    char *path = NULL;
-#if defined(__APPLE__)
-    uint32_t size = 0;
-    _NSGetExecutablePath(NULL, &size);
-    char *raw = wbb_malloc(size);
-    if (_NSGetExecutablePath(raw, &size) != 0) wbb_fail(1, "cannot find its own location");
-    path = realpath(raw, NULL);
-    free(raw);
-#else
-    /* Resolves symlinks too, so a script linked elsewhere (pipx) still finds the
-     * files installed beside its real location. */
-    path = realpath("/proc/self/exe", NULL);
-#endif
-    if (!path) wbb_fail(1, "cannot find its own location: %s", strerror(errno));
-    char *slash = strrchr(path, '/');
-    if (slash) *slash = 0;
-    return path;
-}
-
-static char *home_dir(void) {
-    const char *home = getenv("HOME");
-    return home && *home ? wbb_strdup(home) : NULL;
-}
-
-static char *make_tmp_dir(void) {
-    const char *base = getenv("TMPDIR");
-    char *templ = join(base && *base ? base : "/tmp", "/wasm-", "XXXXXX");
-    if (!mkdtemp(templ)) {
-        free(templ);
-        return NULL;
-    }
-    return templ;
-}
-
-/* The private temporary folder must go away also when the user interrupts the
- * program, so the usual terminating signals clean up and then re-raise. */
-static void on_signal(int sig) {
-    cleanup_tmp_dirs();
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static void install_signal_cleanup(void) {
-    if (tmp_dir_count == 0) return;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGHUP, on_signal);
-}
-#endif
-
-static char *host_path(const struct wbb_w2c_dir *dir, const char *exe_dir) {
-    switch (dir->kind) {
-    case WBB_W2C_DIR_DATA: return join(exe_dir, WBB_SEP, dir->host);
-    case WBB_W2C_DIR_TMP: {
-        char *path = make_tmp_dir();
-        if (!path)
-            wbb_fail(1, "cannot create a temporary folder for %s: %s", dir->guest, strerror(errno));
-        if (tmp_dir_count == sizeof tmp_dirs / sizeof tmp_dirs[0])
-            wbb_fail(1, "too many temporary folders");
-        tmp_dirs[tmp_dir_count++] = path;
-        return wbb_strdup(path);
-    }
-    case WBB_W2C_DIR_HOST:
-        if (dir->host[0] == '~' &&
-            (dir->host[1] == 0 || dir->host[1] == '/' || dir->host[1] == '\\')) {
-            char *home = home_dir();
-            if (!home) wbb_fail(1, "cannot expand %s: no home folder is set", dir->host);
-            char *out = join(home, "", dir->host + 1);
-            free(home);
-            return out;
-        }
-        return wbb_strdup(dir->host);
-    }
-    return NULL;
-}
-
 /* The guest's environment: all of the process's, none, or the listed names in the
  * order listed (as the wasmtime engine gives them, each looked up as the system does:
  * case-insensitively on Windows). */
 static void environment(char ***list, size_t *count) {
     size_t n = 0, cap = 16;
     char **out = wbb_malloc(cap * sizeof *out);
-    if (wbb_w2c_script.env_mode == WBB_W2C_ENV_LIST) {
+    if (wbb_w2c_script.env_mode == WBB_ENV_LIST) {
         out = realloc(out, (wbb_w2c_script.env_count + 1) * sizeof *out);
         if (!out) wbb_fail(1, "out of memory");
         for (size_t k = 0; k < wbb_w2c_script.env_count; k++) {
             const char *name = wbb_w2c_script.env_names[k];
-#if defined(_WIN32)
-            wchar_t *wname = wide_from_utf8(name);
-            char *value = env_value(wname);
-            free(wname);
-#else
-            const char *value = getenv(name);
-#endif
+            char *value = wbb_getenv(name);
             if (!value) continue;
-            out[n++] = join(name, "=", value);
-#if defined(_WIN32)
+            out[n++] = wbb_join(name, "=", value);
             free(value);
-#endif
         }
         *list = out;
         *count = n;
         return;
     }
-    if (wbb_w2c_script.env_mode == WBB_W2C_ENV_NONE) {
+    if (wbb_w2c_script.env_mode == WBB_ENV_NONE) {
         *list = out;
         *count = 0;
         return;
@@ -646,7 +338,7 @@ static void environment(char ***list, size_t *count) {
     wchar_t *block = GetEnvironmentStringsW();
     for (const wchar_t *w = block; w && *w; w += wcslen(w) + 1) {
         if (w[0] == L'=') continue; /* Windows' hidden per-drive entries */
-        char *entry = utf8_from_wide(w);
+        char *entry = wbb_utf8_from_wide(w);
 #else
     extern char **environ;
     for (size_t i = 0; environ && environ[i]; i++) {
@@ -674,9 +366,9 @@ static void set_up(int argc, char **argv) {
     wbb_wasi_init(argc, argv, env, env_count);
     char *exe_dir = NULL;
     for (size_t i = 0; i < wbb_w2c_script.dir_count; i++) {
-        const struct wbb_w2c_dir *dir = &wbb_w2c_script.dirs[i];
-        if (dir->kind == WBB_W2C_DIR_DATA && !exe_dir) exe_dir = executable_dir();
-        char *path = host_path(dir, exe_dir);
+        const struct wbb_dir *dir = &wbb_w2c_script.dirs[i];
+        if (dir->kind == WBB_DIR_DATA && !exe_dir) exe_dir = wbb_executable_dir();
+        char *path = wbb_dir_path(dir, exe_dir);
         wbb_fd handle;
         if (wbb_os_open_dir(path, &handle) != 0)
             wbb_fail(1, "cannot open directory %s (for %s in the sandbox)", path, dir->guest);
@@ -686,19 +378,12 @@ static void set_up(int argc, char **argv) {
     free(exe_dir);
 }
 
-static const char *base_name(const char *path) {
-    const char *base = path;
-    for (const char *p = path; *p; p++)
-        if (*p == '/' || *p == '\\') base = p + 1;
-    return base;
-}
-
 static int run(int argc, char **argv) {
-    if (argc > 0) wbb_program = base_name(argv[0]);
+    if (argc > 0) wbb_set_program(argv[0]);
     wasm_rt_init();
     install_fault_handler();
     set_up(argc, argv);
-    install_signal_cleanup();
+    wbb_remove_tmp_dirs_on_signals();
     if (wbb_w2c_script.timeout_ms > 0) start_timer();
     start_wasm_thread();
     return 0;
@@ -706,10 +391,7 @@ static int run(int argc, char **argv) {
 
 #if defined(_WIN32)
 int wmain(int argc, wchar_t **wargv) {
-    char **argv = wbb_malloc(((size_t)argc + 1) * sizeof(char *));
-    for (int i = 0; i < argc; i++) argv[i] = utf8_from_wide(wargv[i]);
-    argv[argc] = NULL;
-    return run(argc, argv);
+    return run(argc, wbb_utf8_argv(argc, wargv));
 }
 #else
 int main(int argc, char **argv) {

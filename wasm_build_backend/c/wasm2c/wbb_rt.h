@@ -24,36 +24,16 @@ typedef float f32;
 typedef double f64;
 #endif
 
-#if defined(_MSC_VER)
-#define WBB_NORETURN __declspec(noreturn)
-#else
-#define WBB_NORETURN __attribute__((noreturn))
-#endif
-
-#if defined(__GNUC__)
-#define WBB_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#else
-#define WBB_PRINTF(f, a)
-#endif
-
 /* ---- the process (runtime.c) ---- */
 
-extern const char *wbb_program; /* the name the executable was invoked as */
+/* wbb_program, wbb_exit, wbb_fail, wbb_malloc and the rest of host.h are host.c's. */
 
-/* Ends the process with `code` after removing the private temporary folders; safe
- * to call from any thread, once (later callers wait for the first). */
-WBB_NORETURN void wbb_exit(int code);
-/* A startup failure: "program: message" on stderr, then exit status `code`. */
-WBB_NORETURN void wbb_fail(int code, const char *fmt, ...) WBB_PRINTF(2, 3);
 /* A failure of a host function the guest called: unwinds the guest like a trap,
  * and the message is printed as the error's cause. */
 WBB_NORETURN void wbb_host_trap(const char *fmt, ...) WBB_PRINTF(1, 2);
 /* Traps with "call stack exhausted" when the wasm thread's stack is nearly used up,
  * so that host code never runs out of stack. */
 void wbb_check_stack(void);
-
-void *wbb_malloc(size_t size);   /* exits with a message when out of memory */
-char *wbb_strdup(const char *s);
 
 /* ---- WASI (wasi.c) ---- */
 

@@ -11,25 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "host.h" /* the sandbox policy's types, shared with the launcher */
 #include "wasm-rt.h"
 
 struct w2c_wasi__snapshot__preview1;
-
-enum wbb_w2c_env_mode { WBB_W2C_ENV_ALL, WBB_W2C_ENV_NONE, WBB_W2C_ENV_LIST };
-
-/* Where a preopened directory comes from on the host. */
-enum wbb_w2c_dir_kind {
-    WBB_W2C_DIR_HOST, /* resolved at run time: `~` is home, relative is the cwd */
-    WBB_W2C_DIR_DATA, /* a folder shipped beside the executable, relative to its folder */
-    WBB_W2C_DIR_TMP   /* a fresh private temporary folder, removed at exit */
-};
-
-struct wbb_w2c_dir {
-    enum wbb_w2c_dir_kind kind;
-    const char *host;
-    const char *guest;
-    int writable;
-};
 
 /* The translated module, behind functions that take its instance as `void *`. */
 struct wbb_w2c_module {
@@ -41,10 +26,10 @@ struct wbb_w2c_module {
 
 struct wbb_w2c_script {
     const char *module_name; /* for messages: the .wasm the script came from */
-    enum wbb_w2c_env_mode env_mode;
+    enum wbb_env_mode env_mode;
     const char *const *env_names;
     size_t env_count;
-    const struct wbb_w2c_dir *dirs;
+    const struct wbb_dir *dirs;
     size_t dir_count;
     int64_t max_memory;  /* bytes per linear memory; negative: no limit */
     uint64_t timeout_ms; /* wall-clock limit; 0: none */
