@@ -20,6 +20,7 @@ from ..cache import Cache
 from ..config import Sandbox
 from ..target import Target
 from ..zig import zig_cc, zig_version
+from .policy_c import c_string, policy_c
 
 # What the executable carries (enum wbb_code_kind in launcher.h).
 ARTIFACT = "WBB_CODE_ARTIFACT"
@@ -59,14 +60,6 @@ def c_sources() -> tuple[Path, str]:
     for name in (*_SOURCES, "launcher.h", "host.h", "wasmtime_api.h"):
         digest.update((folder / name).read_bytes())
     return folder, digest.hexdigest()
-
-
-def c_string(value: str) -> str:
-    out = []
-    for byte in value.encode():
-        ch = chr(byte)
-        out.append(ch if 32 <= byte < 127 and ch not in '"\\?' else f"\\{byte:03o}")
-    return '"' + "".join(out) + '"'
 
 
 def _embed_asm(target: Target, path: Path) -> str:
@@ -123,17 +116,7 @@ def script_source(
     data_from_host: bool = False,
 ) -> str:
     """The C file that gives the launcher its script: policy, settings and code."""
-    dirs = [
-        f"{{WBB_DIR_HOST, {c_string(d.host)}, {c_string(d.guest)}, {int(d.writable)}}}"
-        for d in sandbox.dirs
-    ]
-    for guest, host in (data_dirs or {}).items():
-        kind = "WBB_DIR_HOST" if data_from_host else "WBB_DIR_DATA"
-        dirs.append(f"{{{kind}, {c_string(host)}, {c_string(guest)}, 0}}")
-    if sandbox.tmp is not None:
-        dirs.append(f'{{WBB_DIR_TMP, "", {c_string(sandbox.tmp)}, 1}}')
-    env_names: tuple[str, ...] = () if isinstance(sandbox.env, str) else sandbox.env
-    env_mode = {"all": "WBB_ENV_ALL", "none": "WBB_ENV_NONE"}.get(str(sandbox.env), "WBB_ENV_LIST")
+    policy_arrays, policy_fields = policy_c(sandbox, data_dirs or {}, data_from_host=data_from_host)
     code = script.code
 
     def optional(value: str | None) -> str:
@@ -145,14 +128,7 @@ def script_source(
     out.append("static const struct wbb_setting settings[] = {")
     out += [_setting_c(s) for s in script.settings] or ['    {"", WBB_SET_BOOL, 0, NULL},']
     out.append("};")
-    out.append("static const struct wbb_dir dirs[] = {")
-    out += [f"    {d}," for d in dirs] or ['    {WBB_DIR_HOST, "", "", 0},']
-    out.append("};")
-    out.append("static const char *const env_names[] = {")
-    out += [f"    {c_string(n)}," for n in env_names] or ['    "",']
-    out.append("};")
-    memory = -1 if sandbox.max_memory is None else sandbox.max_memory
-    timeout_ms = 0 if sandbox.timeout is None else max(1, round(sandbox.timeout * 1000))
+    out += policy_arrays
     out += [
         "const struct wbb_script wbb_script = {",
         f"    .runtime_library = {c_string(script.runtime_library)},",
@@ -164,15 +140,9 @@ def script_source(
         f"    .code_size = {code.file.stat().st_size if code.file else 0},",
         f"    .module_path = {optional(code.module_path)},",
         f"    .cache_name = {optional(code.cache_name)},",
-        f"    .env_mode = {env_mode},",
-        "    .env_names = env_names,",
-        f"    .env_count = {len(env_names)},",
-        "    .dirs = dirs,",
-        f"    .dir_count = {len(dirs)},",
+        *policy_fields,
         "    .settings = settings,",
         f"    .setting_count = {len(script.settings)},",
-        f"    .max_memory = {memory},",
-        f"    .timeout_ms = {timeout_ms},",
         "};",
         "",
     ]

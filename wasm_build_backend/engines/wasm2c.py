@@ -42,7 +42,7 @@ from ..wasi.preview1 import unsupported_imports
 from ..wasmfile import WASI_P1, WasmModule
 from ..zig import zig_cc, zig_version
 from . import BuildRequest, Executable
-from .launcher import c_string
+from .policy_c import c_string, policy_c
 
 # The wasm2c output is patched (see _PATCHES); bump when the patches or the way the
 # C is produced change, so cached translations are made again.
@@ -458,19 +458,7 @@ def script_source(
     memory = _exported(header, "memory") if memory_export else None
     imports_wasi = any(i.module == WASI_P1 for i in module.imports)
 
-    dirs = [
-        f"{{WBB_DIR_HOST, {c_string(d.host)}, {c_string(d.guest)}, {int(d.writable)}}}"
-        for d in sandbox.dirs
-    ]
-    for guest, host in data_dirs.items():
-        kind = "WBB_DIR_HOST" if data_from_host else "WBB_DIR_DATA"
-        dirs.append(f"{{{kind}, {c_string(host)}, {c_string(guest)}, 0}}")
-    if sandbox.tmp is not None:
-        dirs.append(f'{{WBB_DIR_TMP, "", {c_string(sandbox.tmp)}, 1}}')
-    env_names: tuple[str, ...] = () if isinstance(sandbox.env, str) else sandbox.env
-    env_mode = {"all": "WBB_ENV_ALL", "none": "WBB_ENV_NONE"}.get(str(sandbox.env), "WBB_ENV_LIST")
-    memory_limit = -1 if sandbox.max_memory is None else sandbox.max_memory
-    timeout_ms = 0 if sandbox.timeout is None else max(1, round(sandbox.timeout * 1000))
+    policy_arrays, policy_fields = policy_c(sandbox, data_dirs, data_from_host=data_from_host)
     wasi_arg = ", wasi" if imports_wasi else ""
     out = [
         '#include "module.h"',
@@ -493,23 +481,10 @@ def script_source(
         "static const struct wbb_w2c_module the_module = {",
         f"    sizeof(w2c_module), instantiate, start, {'memory' if memory else 'NULL'}",
         "};",
-        "static const struct wbb_dir dirs[] = {",
-        *[f"    {d}," for d in dirs],
-        *([] if dirs else ['    {WBB_DIR_HOST, "", "", 0},']),
-        "};",
-        "static const char *const env_names[] = {",
-        *[f"    {c_string(n)}," for n in env_names],
-        *([] if env_names else ['    "",']),
-        "};",
+        *policy_arrays,
         "const struct wbb_w2c_script wbb_w2c_script = {",
         f"    .module_name = {c_string(module.path.name)},",
-        f"    .env_mode = {env_mode},",
-        "    .env_names = env_names,",
-        f"    .env_count = {len(env_names)},",
-        "    .dirs = dirs,",
-        f"    .dir_count = {len(dirs)},",
-        f"    .max_memory = {memory_limit},",
-        f"    .timeout_ms = {timeout_ms},",
+        *policy_fields,
         "    .module = &the_module,",
         "};",
         "",

@@ -640,8 +640,11 @@ uint16_t wbb_os_unlink_at(wbb_fd dir, const char *path, size_t len) {
     return err;
 }
 
-uint16_t wbb_os_rename_at(wbb_fd from_dir, const char *from, size_t from_len, wbb_fd to_dir,
-                          const char *to, size_t to_len) {
+/* rename and link: one entry to another, neither followed, each resolved from its own
+ * preopen (so neither can name anything outside its sandbox). */
+static uint16_t two_entries(wbb_fd from_dir, const char *from, size_t from_len, wbb_fd to_dir,
+                            const char *to, size_t to_len,
+                            int (*op)(int, const char *, int, const char *)) {
     struct resolved a, b;
     uint16_t err = resolve((int)from_dir, from, from_len, 0, &a);
     if (err) return err;
@@ -651,7 +654,7 @@ uint16_t wbb_os_rename_at(wbb_fd from_dir, const char *from, size_t from_len, wb
         return err;
     }
     char *na = with_slash(&a), *nb = with_slash(&b);
-    int rc = (na && nb) ? renameat(a.dir, na, b.dir, nb) : -1;
+    int rc = (na && nb) ? op(a.dir, na, b.dir, nb) : -1;
     int e = (na && nb) ? errno : ENOMEM;
     free(na);
     free(nb);
@@ -660,24 +663,18 @@ uint16_t wbb_os_rename_at(wbb_fd from_dir, const char *from, size_t from_len, wb
     return rc == 0 ? 0 : wasi_errno(e);
 }
 
+static int do_link(int from_dir, const char *from, int to_dir, const char *to) {
+    return linkat(from_dir, from, to_dir, to, 0);
+}
+
+uint16_t wbb_os_rename_at(wbb_fd from_dir, const char *from, size_t from_len, wbb_fd to_dir,
+                          const char *to, size_t to_len) {
+    return two_entries(from_dir, from, from_len, to_dir, to, to_len, renameat);
+}
+
 uint16_t wbb_os_link_at(wbb_fd from_dir, const char *from, size_t from_len, wbb_fd to_dir,
                         const char *to, size_t to_len) {
-    struct resolved a, b;
-    uint16_t err = resolve((int)from_dir, from, from_len, 0, &a);
-    if (err) return err;
-    err = resolve((int)to_dir, to, to_len, 0, &b);
-    if (err) {
-        resolved_free(&a);
-        return err;
-    }
-    char *na = with_slash(&a), *nb = with_slash(&b);
-    int rc = (na && nb) ? linkat(a.dir, na, b.dir, nb, 0) : -1;
-    int e = (na && nb) ? errno : ENOMEM;
-    free(na);
-    free(nb);
-    resolved_free(&a);
-    resolved_free(&b);
-    return rc == 0 ? 0 : wasi_errno(e);
+    return two_entries(from_dir, from, from_len, to_dir, to, to_len, do_link);
 }
 
 uint16_t wbb_os_symlink_at(const char *target, size_t target_len, wbb_fd dir, const char *path,
