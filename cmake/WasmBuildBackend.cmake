@@ -20,12 +20,15 @@
 # The options are those of a `[tool.wasm-build-backend.scripts.<name>]` table and are
 # checked by the same code at configure time. The build runs
 # `python -m wasm_build_backend.integrations.cmake build`, which asks the backend's core
-# for the executable and its support folder (the runtime library, data folders) and
-# copies them unchanged into a staging folder. `wasm_install_executable` installs both
-# into `${SKBUILD_SCRIPTS_DIR}` (the wheel's `.data/scripts/`) by default, where the
-# executable finds its support folder, `.<distribution>.wasm/`, beside itself. Under
-# scikit-build-core it also installs the licence texts of the code the executable
-# carries (the runtime's, the C library's) into the wheel's `.dist-info/licenses/bundled/`.
+# for the executable and its companion files (the runtime library, data folders) and
+# copies them unchanged into a staging folder. `wasm_install_executable` installs the
+# executable into `${SKBUILD_SCRIPTS_DIR}` (the wheel's `.data/scripts/`) by default and
+# its companion files into `${SKBUILD_DATA_DIR}/share/wasm-build-backend/<distribution>/`
+# (the wheel's `data` scheme), where the executable looks for them, as in the backend's
+# own wheels; outside scikit-build-core, `bin/` and `share/...` below the install prefix;
+# with a DESTINATION, `share/...` beside that folder. Under scikit-build-core it also
+# installs the licence texts of the code the executable carries (the runtime's, the C
+# library's) into the wheel's `.dist-info/licenses/bundled/`.
 #
 # Cache variables, the backend's config settings (`-C cmake.define.NAME=VALUE`):
 #   WASM_BUILD_BACKEND_TARGET        wheel platform tag (default: the platform
@@ -33,7 +36,7 @@
 #   WASM_BUILD_BACKEND_PRECOMPILE    native, first-run or pulley
 #   WASM_BUILD_BACKEND_RUNTIME       the target's Wasmtime runtime, for offline builds
 #   WASM_BUILD_BACKEND_CACHE_DIR     the build cache
-#   WASM_BUILD_BACKEND_DISTRIBUTION  names the support folder (default:
+#   WASM_BUILD_BACKEND_DISTRIBUTION  names the companion folder (default:
 #                                    SKBUILD_PROJECT_NAME, else PROJECT_NAME)
 #   WASM_BUILD_BACKEND_PYTHON        the Python that has wasm-build-backend (default:
 #                                    Python_EXECUTABLE, which scikit-build-core sets)
@@ -52,7 +55,7 @@ set(WASM_BUILD_BACKEND_RUNTIME "" CACHE STRING
     "The target's Wasmtime runtime for offline builds: a wasmtime wheel, a folder of wheels or a folder holding the library")
 set(WASM_BUILD_BACKEND_CACHE_DIR "" CACHE STRING "The wasm-build-backend build cache")
 set(WASM_BUILD_BACKEND_DISTRIBUTION "" CACHE STRING
-    "The distribution name the support folder is named after (default: SKBUILD_PROJECT_NAME)")
+    "The distribution name the companion folder is named after (default: SKBUILD_PROJECT_NAME)")
 
 # The Python that runs the core: scikit-build-core's (it has the build requirements).
 function(_wasm_build_backend_python out)
@@ -117,7 +120,7 @@ function(_wasm_build_backend_configure)
     "--osx-deployment-target=${CMAKE_OSX_DEPLOYMENT_TARGET}"
     "--compiler-target=${CMAKE_C_COMPILER_TARGET}"
   )
-  foreach(key target exe_suffix support_dir)
+  foreach(key target exe_suffix)
     string(REGEX MATCH "(^|\n)${key}=([^\n]*)" _ "${output}")
     set_property(GLOBAL PROPERTY _WASM_BUILD_BACKEND_${key} "${CMAKE_MATCH_2}")
   endforeach()
@@ -136,7 +139,7 @@ function(wasm_add_executable name)
     message(FATAL_ERROR "wasm_add_executable(${name}): unknown arguments: ${ARG_UNPARSED_ARGUMENTS}")
   endif()
   _wasm_build_backend_configure()
-  foreach(key target exe_suffix support_dir distribution)
+  foreach(key target exe_suffix distribution)
     get_property(${key} GLOBAL PROPERTY _WASM_BUILD_BACKEND_${key})
   endforeach()
 
@@ -174,7 +177,7 @@ function(wasm_add_executable name)
 
   get_filename_component(module "${ARG_MODULE}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
   set(stage "${CMAKE_CURRENT_BINARY_DIR}/wasm-scripts/${name}")
-  set(executable "${stage}/${name}${exe_suffix}")
+  set(executable "${stage}/scripts/${name}${exe_suffix}")
   set(licenses "${CMAKE_CURRENT_BINARY_DIR}/wasm-licenses/${name}")
   set(build_options "--target=${target}" "--distribution=${distribution}" "--output-dir=${stage}"
     "--licenses-dir=${licenses}")
@@ -205,7 +208,7 @@ function(wasm_add_executable name)
   add_custom_target(${name} ALL DEPENDS "${executable}")
   set_target_properties(${name} PROPERTIES
     WASM_EXECUTABLE "${executable}"
-    WASM_SUPPORT_DIR "${stage}/${support_dir}"
+    WASM_DATA_DIR "${stage}/data"
     WASM_LICENSES_DIR "${licenses}"
     WASM_TARGET "${target}")
   if(ARG_INSTALL)
@@ -219,24 +222,34 @@ function(wasm_add_executable name)
   endif()
 endfunction()
 
-# Installs the executable and its support folder side by side: the executable finds the
-# runtime library relative to its own location, as in the backend's wheels.
+# Installs the executable, and its companion files in `share/wasm-build-backend/<dist>/`
+# of the folder above it, where the executable looks for them (wasm_build_backend/layout.py):
+# in a wheel, the scripts folder and the data scheme's root.
 function(wasm_install_executable name)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "" "DESTINATION" "")
   if(NOT TARGET ${name})
     message(FATAL_ERROR "wasm_install_executable(${name}): no wasm_add_executable(${name})")
   endif()
-  if(DEFINED ARG_DESTINATION)
-    set(destination "${ARG_DESTINATION}")
-  elseif(DEFINED SKBUILD_SCRIPTS_DIR)
+  if(NOT DEFINED ARG_DESTINATION AND DEFINED SKBUILD_SCRIPTS_DIR)
+    set(ARG_DESTINATION "${SKBUILD_SCRIPTS_DIR}")
+  endif()
+  if(DEFINED SKBUILD_DATA_DIR AND "${ARG_DESTINATION}" STREQUAL "${SKBUILD_SCRIPTS_DIR}")
     set(destination "${SKBUILD_SCRIPTS_DIR}")
+    set(data_root "${SKBUILD_DATA_DIR}")
+  elseif(DEFINED ARG_DESTINATION)
+    set(destination "${ARG_DESTINATION}")
+    get_filename_component(data_root "${destination}" DIRECTORY)
+    if(data_root STREQUAL "")
+      set(data_root .)
+    endif()
   else()
     set(destination bin)
+    set(data_root .)
   endif()
   get_target_property(executable ${name} WASM_EXECUTABLE)
-  get_target_property(support ${name} WASM_SUPPORT_DIR)
+  get_target_property(data ${name} WASM_DATA_DIR)
   install(PROGRAMS "${executable}" DESTINATION "${destination}")
-  install(DIRECTORY "${support}" DESTINATION "${destination}" USE_SOURCE_PERMISSIONS)
+  install(DIRECTORY "${data}/" DESTINATION "${data_root}" USE_SOURCE_PERMISSIONS)
   # The licences of the code in the executable that is not the project's, where the
   # backend's own wheels keep them.
   if(DEFINED SKBUILD_METADATA_DIR)

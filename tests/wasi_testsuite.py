@@ -47,7 +47,7 @@ SUITES = ("c", "rust", "assemblyscript")
 JSON_KEYS = ("args", "env", "root", "exit_code", "stdout", "stderr")
 # Generous: the slowest test takes well under a second; this only stops a hang.
 TIMEOUT = 60.0
-LAYOUT = Layout(".wasi-testsuite.wasm")
+LAYOUT = Layout.standalone("wasi-testsuite")
 
 
 class RunnerError(Exception):
@@ -236,8 +236,10 @@ class Builder:
                 self.cache,
                 precompile=self.precompile,
             )
-        for rel, path in built.files.items():
-            _place(path, folder / rel)
+        for name, path in built.executables.items():
+            _place(path, folder / name)
+        for rel, path in built.companions.items():
+            _place(path, folder / LAYOUT.folder / rel)
         return folder / (test.name + self.target.exe_suffix)
 
 

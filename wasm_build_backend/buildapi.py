@@ -86,13 +86,16 @@ def build_project_wheel(
         precompile=settings.precompile,
         runtime=settings.runtime,
     )
-    tag = f"py3-none-{wheel_platform_tag(target, scripts.files.values())}"
+    tag = f"py3-none-{wheel_platform_tag(target, scripts.all_files())}"
     data = f"{meta.dist_name}-{meta.version}.data"
     filename = f"{meta.dist_name}-{meta.version}-{tag}.whl"
 
     writer = WheelWriter(wheel_directory / filename, _dist_info(meta), cache)
-    for rel, path in scripts.files.items():
-        writer.add_file(f"{data}/scripts/{rel}", path, executable=rel in scripts.executables)
+    # Only the executables in scripts/, everything else in the data scheme: see layout.py.
+    for name, path in scripts.executables.items():
+        writer.add_file(f"{data}/scripts/{name}", path, executable=True)
+    for rel, path in scripts.companions.items():
+        writer.add_file(f"{data}/data/{layout.folder}/{rel}", path)
     if editable:
         # Python packages are imported from the source tree; each parent folder
         # goes on sys.path once.

@@ -40,7 +40,7 @@ def _create_exe(args: argparse.Namespace) -> int:
     )
     script = Script(name, module, args.engine, sandbox)
     # The runtime goes in a hidden folder named after the executable, beside it.
-    layout = Layout(f".{name}.wasm")
+    layout = Layout.standalone(name)
     built = build_scripts(
         module.parent,
         [script],
@@ -51,12 +51,15 @@ def _create_exe(args: argparse.Namespace) -> int:
         runtime=args.runtime,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
-    for rel, path in built.files.items():
-        dest = out if rel in built.executables else out.parent / rel
+    (exe,) = built.executables.values()
+    files = {out: (exe, 0o755)}
+    for rel, path in built.companions.items():
+        files[out.parent / layout.folder / rel] = (path, 0o644)
+    for dest, (path, mode) in files.items():
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(dest.name + ".tmp")
         shutil.copyfile(path, tmp)
-        os.chmod(tmp, 0o755 if rel in built.executables else 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, dest)
     print(out)
     return 0

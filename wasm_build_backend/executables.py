@@ -1,4 +1,5 @@
-"""The core every front door drives: scripts and a target in, files for a scripts folder out.
+"""The core every front door drives: scripts and a target in, executables and their
+companion files out.
 
 The PEP 517 backend, the command line, the CMake and the setuptools integrations all
 call `build_scripts`; none of them compiles, links or lays out files on its own.
@@ -21,12 +22,17 @@ from .wasmfile import WasmModule, read_module
 
 @dataclass(frozen=True)
 class ScriptsFolder:
-    """Files keyed by their path relative to the scripts folder, which are executables, and
-    the licence texts of the third-party code in them (`notices`), for the .dist-info."""
+    """The executables, keyed by their file name in the scripts folder; the files they need
+    at run time, keyed by their path relative to the layout's companion folder
+    (`Layout.folder`); and the licence texts of the third-party code in them (`notices`),
+    for the .dist-info."""
 
-    files: dict[str, Path]
-    executables: frozenset[str]
+    executables: dict[str, Path]
+    companions: dict[str, Path]
     notices: dict[str, Path]
+
+    def all_files(self) -> list[Path]:
+        return [*self.executables.values(), *self.companions.values()]
 
 
 def load_module(path: Path) -> WasmModule:
@@ -61,8 +67,8 @@ def build_scripts(
 ) -> ScriptsFolder:
     """Build every script for `target`; shared modules are read and compiled once."""
     modules: dict[Path, WasmModule] = {}
-    files: dict[str, Path] = {}
-    executables: set[str] = set()
+    executables: dict[str, Path] = {}
+    companions: dict[str, Path] = {}
     licences: dict[str, Path] = {}
     for script in scripts:
         if script.module not in modules:
@@ -74,7 +80,7 @@ def build_scripts(
             else:
                 dest = layout.data_dir(data.source)
                 data_dirs[data.guest] = dest
-                files.update(_data_files(root, data.source, dest))
+                companions.update(_data_files(root, data.source, dest))
         request = BuildRequest(
             script,
             modules[script.module],
@@ -89,11 +95,10 @@ def build_scripts(
         name = script.name + target.exe_suffix
         with step(f"building {name} ({script.engine} engine, {target.platform_tag()})"):
             product = get_engine(script.engine).build(request)
-        files[name] = product.path
-        executables.add(name)
+        executables[name] = product.path
         licences.update(product.notices)
         for rel, path in product.support.items():
-            if files.get(rel, path) != path:
+            if companions.get(rel, path) != path:
                 raise BuildError(f"two scripts need different files at {rel}")
-            files[rel] = path
-    return ScriptsFolder(files, frozenset(executables), dict(sorted(licences.items())))
+            companions[rel] = path
+    return ScriptsFolder(executables, companions, dict(sorted(licences.items())))

@@ -174,6 +174,22 @@ char *wbb_executable_dir(void) {
     return wbb_utf8_from_wide(buf);
 }
 
+/* `path` made absolute, with backslashes and without `.` and `..`, if it is a folder. */
+static char *existing_dir(const char *path) {
+    wchar_t *w = wbb_wide_from_utf8(path);
+    DWORD n = GetFullPathNameW(w, 0, NULL, NULL);
+    wchar_t *full = n ? wbb_malloc(n * sizeof(wchar_t)) : NULL;
+    char *out = NULL;
+    if (full && GetFullPathNameW(w, n, full, NULL) < n) {
+        DWORD attrs = GetFileAttributesW(full);
+        if (attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_DIRECTORY))
+            out = wbb_utf8_from_wide(full);
+    }
+    free(full);
+    free(w);
+    return out;
+}
+
 static char *home_dir(void) {
     return wbb_getenv("USERPROFILE");
 }
@@ -260,6 +276,15 @@ char *wbb_executable_dir(void) {
     return path;
 }
 
+/* `path` with its links, `.` and `..` resolved, if it is a folder. */
+static char *existing_dir(const char *path) {
+    struct stat st;
+    char *full = realpath(path, NULL);
+    if (full && stat(full, &st) == 0 && S_ISDIR(st.st_mode)) return full;
+    free(full);
+    return NULL;
+}
+
 static char *home_dir(void) {
     return wbb_getenv("HOME");
 }
@@ -293,9 +318,30 @@ static void remove_tree(const char *path) {
 static char *tmp_dirs[8];
 static size_t tmp_dir_count;
 
-char *wbb_dir_path(const struct wbb_dir *dir, const char *exe_dir) {
+char *wbb_companion_dir(const char *const *dirs, size_t count) {
+    char *exe_dir = wbb_executable_dir();
+    char *tried = wbb_strdup("");
+    for (size_t i = 0; i < count; i++) {
+        char *path = wbb_join(exe_dir, WBB_SEP, dirs[i]);
+        char *found = existing_dir(path);
+        if (found) {
+            free(path);
+            free(tried);
+            free(exe_dir);
+            return found;
+        }
+        char *more = wbb_join(tried, *tried ? " or " : "", path);
+        free(tried);
+        free(path);
+        tried = more;
+    }
+    wbb_fail(1, "cannot find the files installed with it: no folder %s; reinstall the package",
+             tried);
+}
+
+char *wbb_dir_path(const struct wbb_dir *dir, const char *companion_dir) {
     switch (dir->kind) {
-    case WBB_DIR_DATA: return wbb_join(exe_dir, WBB_SEP, dir->host);
+    case WBB_DIR_DATA: return wbb_join(companion_dir, WBB_SEP, dir->host);
     case WBB_DIR_TMP: {
         if (tmp_dir_count == sizeof tmp_dirs / sizeof tmp_dirs[0])
             wbb_fail(1, "too many temporary folders");

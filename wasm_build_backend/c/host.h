@@ -38,7 +38,7 @@ enum wbb_env_mode { WBB_ENV_ALL, WBB_ENV_NONE, WBB_ENV_LIST };
 /* Where a preopened directory comes from on the host. */
 enum wbb_dir_kind {
     WBB_DIR_HOST, /* a path resolved at run time: `~` is home, relative is the cwd */
-    WBB_DIR_DATA, /* a folder shipped beside the executable, relative to its folder */
+    WBB_DIR_DATA, /* a folder shipped with the executable, relative to its companion folder */
     WBB_DIR_TMP   /* a fresh private temporary folder, removed at exit */
 };
 
@@ -81,9 +81,13 @@ char *wbb_join(const char *a, const char *b, const char *c);
 char *wbb_getenv(const char *name);
 /* The folder of the executable, symlinks resolved. */
 char *wbb_executable_dir(void);
-/* The host path of a preopened directory (`exe_dir` for WBB_DIR_DATA); a WBB_DIR_TMP
+/* The folder of the files installed for the executable (runtime library, data folders):
+ * the first of `dirs`, relative to the executable's own folder, that exists, as a full
+ * path (see wasm_build_backend/layout.py). Fails with a message naming them if none does. */
+char *wbb_companion_dir(const char *const *dirs, size_t count);
+/* The host path of a preopened directory (`companion_dir` for WBB_DIR_DATA); a WBB_DIR_TMP
  * folder is created and removed again by wbb_exit or wbb_remove_tmp_dirs. */
-char *wbb_dir_path(const struct wbb_dir *dir, const char *exe_dir);
+char *wbb_dir_path(const struct wbb_dir *dir, const char *companion_dir);
 void wbb_remove_tmp_dirs(void);
 /* The temporary folders go away also when the user interrupts the program. */
 void wbb_remove_tmp_dirs_on_signals(void);

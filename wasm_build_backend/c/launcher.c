@@ -292,14 +292,14 @@ static uint64_t cpu_identity(void) {
 
 static long long runtime_size;
 
-static void load_runtime(const char *exe_dir) {
+static void load_runtime(const char *companion_dir) {
     if (wbb_script.preload_library) {
-        char *preload = wbb_join(exe_dir, WBB_SEP, wbb_script.preload_library);
+        char *preload = wbb_join(companion_dir, WBB_SEP, wbb_script.preload_library);
         const char *err = load_library(preload, 1);
         if (err) wbb_fail(1, "cannot load %s: %s; reinstall the package", preload, err);
         free(preload);
     }
-    char *path = wbb_join(exe_dir, WBB_SEP, wbb_script.runtime_library);
+    char *path = wbb_join(companion_dir, WBB_SEP, wbb_script.runtime_library);
     runtime_size = file_size(path);
     const char *err = load_library(path, 0);
     if (err)
@@ -498,7 +498,7 @@ static wasmtime_module_t *load_module(wasm_engine_t *engine) {
  * the very runtime and settings of the target. */
 static int compile_only(int argc, char **argv) {
     if (argc != 3) wbb_fail(2, "usage: %s IN.wasm OUT.cwasm", wbb_program);
-    load_runtime(wbb_executable_dir());
+    load_runtime(wbb_companion_dir(wbb_script.companion_dirs, wbb_script.companion_dir_count));
     wasm_engine_t *engine = api.wasm_engine_new_with_config(make_config());
     if (!engine) wbb_fail(1, "cannot create the Wasmtime engine");
     size_t size;
@@ -513,7 +513,7 @@ static int compile_only(int argc, char **argv) {
     return 0;
 }
 
-static wasi_config_t *make_wasi(int argc, char **argv, const char *exe_dir) {
+static wasi_config_t *make_wasi(int argc, char **argv, const char *companion_dir) {
     wasi_config_t *wasi = api.wasi_config_new();
     if (!api.wasi_config_set_argv(wasi, (size_t)argc, (const char *const *)argv))
         wbb_fail(1, "invalid arguments");
@@ -540,7 +540,7 @@ static wasi_config_t *make_wasi(int argc, char **argv, const char *exe_dir) {
     api.wasi_config_inherit_stderr(wasi);
     for (size_t i = 0; i < wbb_script.dir_count; i++) {
         const struct wbb_dir *dir = &wbb_script.dirs[i];
-        char *path = wbb_dir_path(dir, exe_dir);
+        char *path = wbb_dir_path(dir, companion_dir);
         if (!api.wasi_config_preopen_dir(wasi, path, dir->guest, dir->writable != 0))
             wbb_fail(1, "cannot open directory %s (for %s in the sandbox)", path, dir->guest);
         free(path);
@@ -573,8 +573,8 @@ static void print_failure(const char *text) {
 
 static int run(int argc, char **argv) {
     if (wbb_script.code_kind == WBB_CODE_COMPILER) return compile_only(argc, argv);
-    char *exe_dir = wbb_executable_dir();
-    load_runtime(exe_dir);
+    char *companion_dir = wbb_companion_dir(wbb_script.companion_dirs, wbb_script.companion_dir_count);
+    load_runtime(companion_dir);
 
     wasm_engine_t *engine = api.wasm_engine_new_with_config(make_config());
     if (!engine) wbb_fail(1, "cannot create the Wasmtime engine");
@@ -587,7 +587,7 @@ static int run(int argc, char **argv) {
 
     wasmtime_linker_t *linker = api.wasmtime_linker_new(engine);
     check(api.wasmtime_linker_define_wasi(linker), "cannot define WASI");
-    check(api.wasmtime_context_set_wasi(context, make_wasi(argc, argv, exe_dir)),
+    check(api.wasmtime_context_set_wasi(context, make_wasi(argc, argv, companion_dir)),
           "cannot set up WASI");
     wbb_remove_tmp_dirs_on_signals();
 

@@ -33,7 +33,7 @@ enum wbb_code_kind {
 };
 
 struct wbb_script {
-    const char *runtime_library; /* relative to the executable's folder */
+    const char *runtime_library; /* relative to the companion folder */
     /* Loaded first, its symbols global, so the runtime needs no such library from
      * the system (musl: the unwinder Alpine installs only with libgcc). NULL: none. */
     const char *preload_library;
@@ -55,6 +55,8 @@ struct wbb_script {
     size_t setting_count;
     int64_t max_memory;     /* bytes; negative: no limit */
     uint64_t timeout_ms;    /* wall-clock limit; 0: none */
+    const char *const *companion_dirs; /* see wbb_companion_dir */
+    size_t companion_dir_count;
 };
 
 extern const struct wbb_script wbb_script;

@@ -21,11 +21,11 @@ from ..wasmfile import WasmModule
 
 @dataclass(frozen=True)
 class Executable:
-    """An engine's product: the executable, the files it needs beside it, and the licence
+    """An engine's product: the executable, the files it needs at run time, and the licence
     texts of the code in them that is not the project's (see `notices`)."""
 
     path: Path
-    support: dict[str, Path] = field(default_factory=dict)  # relative to the executable's folder
+    support: dict[str, Path] = field(default_factory=dict)  # relative to `Layout.folder`
     notices: dict[str, Path] = field(default_factory=dict)  # "component/file name" -> text
 
 
@@ -37,7 +37,8 @@ class BuildRequest:
     layout: Layout
     cache: Cache
     editable: bool = False  # run the module from the source tree instead of carrying it
-    data_dirs: dict[str, str] = field(default_factory=dict)  # guest -> host, relative or absolute
+    # guest -> host folder, relative to `Layout.folder` (absolute in editable installs)
+    data_dirs: dict[str, str] = field(default_factory=dict)
     precompile: str | None = None  # "native", "first-run", "pulley"; None: the best available
     runtime: Path | None = None  # where the target's runtime library comes from (offline builds)
 

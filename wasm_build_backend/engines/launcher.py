@@ -100,12 +100,13 @@ class ScriptSource:
     """Everything `script.c` says, apart from the sandbox's directories and data."""
 
     target: Target
-    runtime_library: str  # relative to the executable's folder
+    runtime_library: str  # relative to the companion folder
+    companions: tuple[str, ...]  # where the companion folder is (`Layout.search`)
     runtime_version: str
     module_name: str
     settings: tuple[Setting, ...]
     code: Code
-    preload_library: str | None = None  # relative to the executable's folder
+    preload_library: str | None = None  # relative to the companion folder
 
 
 def script_source(
@@ -116,7 +117,9 @@ def script_source(
     data_from_host: bool = False,
 ) -> str:
     """The C file that gives the launcher its script: policy, settings and code."""
-    policy_arrays, policy_fields = policy_c(sandbox, data_dirs or {}, data_from_host=data_from_host)
+    policy_arrays, policy_fields = policy_c(
+        sandbox, data_dirs or {}, script.companions, data_from_host=data_from_host
+    )
     code = script.code
 
     def optional(value: str | None) -> str:

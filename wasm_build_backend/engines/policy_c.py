@@ -18,12 +18,17 @@ def c_string(value: str) -> str:
 
 
 def policy_c(
-    sandbox: Sandbox, data_dirs: dict[str, str], *, data_from_host: bool
+    sandbox: Sandbox,
+    data_dirs: dict[str, str],
+    companions: tuple[str, ...],
+    *,
+    data_from_host: bool,
 ) -> tuple[list[str], list[str]]:
-    """The policy's static arrays (`dirs`, `env_names`), and the initialisers of the
-    fields that both engines' script structs have (`.env_mode` to `.timeout_ms`).
-    `data_dirs` maps guest paths to folders beside the executable, or to host paths
-    when `data_from_host` (editable installs)."""
+    """The policy's static arrays (`dirs`, `env_names`, `companion_dirs`), and the
+    initialisers of the fields that both engines' script structs have (`.env_mode` to
+    `.companion_dir_count`). `data_dirs` maps guest paths to folders in the companion
+    folder, or to host paths when `data_from_host` (editable installs); `companions` is
+    where the executable looks for that folder (`Layout.search`)."""
     dirs = [
         f"{{WBB_DIR_HOST, {c_string(d.host)}, {c_string(d.guest)}, {int(d.writable)}}}"
         for d in sandbox.dirs
@@ -45,6 +50,9 @@ def policy_c(
         "static const char *const env_names[] = {",
         *([f"    {c_string(n)}," for n in env_names] or ['    "",']),
         "};",
+        "static const char *const companion_dirs[] = {",
+        *([f"    {c_string(d)}," for d in companions] or ['    "",']),
+        "};",
     ]
     fields = [
         f"    .env_mode = {env_mode},",
@@ -54,5 +62,7 @@ def policy_c(
         f"    .dir_count = {len(dirs)},",
         f"    .max_memory = {memory},",
         f"    .timeout_ms = {timeout_ms},",
+        "    .companion_dirs = companion_dirs,",
+        f"    .companion_dir_count = {len(companions)},",
     ]
     return arrays, fields

@@ -154,7 +154,8 @@ def emulated(
     source = script_source(
         ScriptSource(
             helper_target,
-            runtime_rel,
+            helper_target.wasmtime_library,
+            ("runtime",),
             RUNTIME_VERSION,
             module.path.name,
             compile_settings,

@@ -447,6 +447,7 @@ def script_source(
     header: str,
     sandbox: Sandbox,
     data_dirs: dict[str, str],
+    companions: tuple[str, ...],
     *,
     data_from_host: bool,
 ) -> str:
@@ -458,7 +459,9 @@ def script_source(
     memory = _exported(header, "memory") if memory_export else None
     imports_wasi = any(i.module == WASI_P1 for i in module.imports)
 
-    policy_arrays, policy_fields = policy_c(sandbox, data_dirs, data_from_host=data_from_host)
+    policy_arrays, policy_fields = policy_c(
+        sandbox, data_dirs, companions, data_from_host=data_from_host
+    )
     wasi_arg = ", wasi" if imports_wasi else ""
     out = [
         '#include "module.h"',
@@ -589,6 +592,9 @@ class Wasm2cEngine:
             header,
             request.script.sandbox,
             request.data_dirs,
+            # Only shipped data folders are companion files: an executable without them
+            # is the same file whatever its distribution.
+            request.layout.search if request.data_dirs and not request.editable else (),
             data_from_host=request.editable,
         )
         objects = [

@@ -206,6 +206,7 @@ class WasmtimeEngine:
             ScriptSource(
                 target,
                 rel_runtime,
+                request.layout.search,
                 RUNTIME_VERSION,
                 request.module.path.name,
                 settings,

@@ -3,12 +3,13 @@
 CMake runs `python -m wasm_build_backend.integrations.cmake COMMAND ...`:
 
 - `configure`, once at configure time: the target, from what CMake and scikit-build-core
-  say the build is for, and the names the CMake code needs (executable suffix, support
-  folder);
+  say the build is for, and the executable suffix the CMake code needs;
 - `check`, at configure time, for each `wasm_add_executable`: its options, checked as the
   backend checks `[tool.wasm-build-backend.scripts]`, so mistakes stop the configure step;
 - `build`, at build time: that one script, built by `executables.build_scripts` and copied
-  unchanged into a staging folder that `wasm_install_executable` installs.
+  unchanged into a staging folder that `wasm_install_executable` installs: the executable
+  in `scripts/`, its companion files in `data/` at their path below the install root
+  (`Layout.folder`).
 
 Every error is the core's `BuildError`, printed as the PEP 517 backend prints it.
 """
@@ -108,14 +109,12 @@ def _configure(ns: argparse.Namespace) -> int:
     )
     if not ns.distribution:
         raise BuildError(
-            "no distribution name: WasmBuildBackend names the executables' support folder "
+            "no distribution name: WasmBuildBackend names the executables' companion folder "
             "after it; scikit-build-core sets SKBUILD_PROJECT_NAME, otherwise set "
             "WASM_BUILD_BACKEND_DISTRIBUTION"
         )
-    layout = Layout.for_distribution(distribution_name(ns.distribution))
     print(f"target={target.platform_tag()}")
     print(f"exe_suffix={target.exe_suffix}")
-    print(f"support_dir={layout.support_dir}")
     return 0
 
 
@@ -124,14 +123,16 @@ def _check(ns: argparse.Namespace) -> int:
     return 0
 
 
-def _stage(folder: Path, files: dict[str, Path], executables: frozenset[str]) -> None:
-    """Copy files into a fresh `folder`, for CMake to install from."""
+def _stage(folder: Path, files: dict[str, Path], mode: int) -> None:
+    """Copy files into a fresh `folder` (made even when there are none), for CMake to
+    install from."""
     shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
     for rel, source in files.items():
         dest = folder / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, dest)
-        os.chmod(dest, 0o755 if rel in executables else 0o644)
+        os.chmod(dest, mode)
 
 
 def _build(ns: argparse.Namespace) -> int:
@@ -147,10 +148,13 @@ def _build(ns: argparse.Namespace) -> int:
         precompile=check_precompile(ns.precompile) if ns.precompile else None,
         runtime=Path(ns.runtime).expanduser().resolve() if ns.runtime else None,
     )
-    _stage(Path(ns.output_dir), built.files, built.executables)
+    out = Path(ns.output_dir)
+    _stage(out / "scripts", built.executables, 0o755)
+    companions = {f"{layout.folder}/{rel}": path for rel, path in built.companions.items()}
+    _stage(out / "data", companions, 0o644)
     # The licences of the code the executables carry, for the wheel's .dist-info.
-    _stage(Path(ns.licenses_dir), built.notices, frozenset())
-    tag = wheel_platform_tag(target, built.files.values())
+    _stage(Path(ns.licenses_dir), built.notices, 0o644)
+    tag = wheel_platform_tag(target, built.all_files())
     print(f"wasm-build-backend: {script.name} is for {tag}", file=sys.stderr, flush=True)
     return 0
 

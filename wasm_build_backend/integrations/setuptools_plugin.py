@@ -5,10 +5,15 @@ A `setuptools.finalize_distribution_options` entry point, so a project only list
 has a `[tool.wasm-build-backend]` table it adds:
 
 - `build_wasm`, a sub-command of `build`: the scripts, parsed by `config.parse_scripts`
-  and built by `executables.build_scripts`, copied unchanged into `build/wasm-scripts/`
-  (its `get_source_files` puts the modules and data folders in the sdist);
-- to `install_scripts`: those files, copied into the scripts folder, which `bdist_wheel`
-  maps to `{name}-{version}.data/scripts/` and editable wheels fill too;
+  and built by `executables.build_scripts`, copied unchanged into `build/wasm-scripts/`:
+  the executables in `scripts/`, their companion files (runtime library, data folders)
+  in `data/share/wasm-build-backend/{dist}/` (its `get_source_files` puts the modules and
+  data folders in the sdist);
+- to `install_scripts`: the executables, copied into the scripts folder, which
+  `bdist_wheel` maps to `{name}-{version}.data/scripts/` and editable wheels fill too;
+- to `install_data`: the companion files, copied below the data root, which
+  `bdist_wheel` maps to `{name}-{version}.data/data/`, where the backend's own wheels
+  put them (see `layout.py`);
 - to `bdist_wheel`: the platform tag (a wheel with no extension modules is tagged
   `py3-none-<platform>`, the platform raised to what the shipped files need, as the
   backend's wheels are; with extension modules, setuptools' tag stands), and the
@@ -98,8 +103,10 @@ def finalize_distribution_options(dist: Any) -> None:
     # `scripts` list stays what it was (distutils' own scripts, if any).
     dist.scripts = dist.scripts or []
     dist.has_scripts = lambda: True
+    dist.has_data_files = lambda: True
     base_build = dist.get_command_class("build")
     base_install_scripts = dist.get_command_class("install_scripts")
+    base_install_data = dist.get_command_class("install_data")
     dist.cmdclass["build_wasm"] = build_wasm
     dist.cmdclass["build"] = type(
         "build", (base_build,), {"sub_commands": [*base_build.sub_commands, ("build_wasm", None)]}
@@ -107,6 +114,7 @@ def finalize_distribution_options(dist: Any) -> None:
     dist.cmdclass["install_scripts"] = type(
         "install_scripts", (_InstallWasmScripts, base_install_scripts), {}
     )
+    dist.cmdclass["install_data"] = type("install_data", (_InstallWasmData, base_install_data), {})
     try:
         base_bdist_wheel = dist.get_command_class("bdist_wheel")
     except Exception:  # no bdist_wheel (setuptools < 70.1 without the wheel package)
@@ -117,7 +125,7 @@ def finalize_distribution_options(dist: Any) -> None:
 class build_wasm(Command):
     description = "build the native executables of [tool.wasm-build-backend.scripts]"
     user_options = [  # noqa: RUF012 (distutils reads these class attributes)
-        ("build-dir=", "d", "where to put the executables and their support folder"),
+        ("build-dir=", "d", "where to put the executables and their companion files"),
         (
             "target=",
             None,
@@ -169,11 +177,12 @@ class build_wasm(Command):
     def _build(self) -> None:
         config = self.config
         target = self._target()
+        layout = Layout.for_distribution(distribution_name(self.distribution.get_name()))
         built = build_scripts(
             config.root,
             config.scripts,
             target,
-            Layout.for_distribution(distribution_name(self.distribution.get_name())),
+            layout,
             Cache(Path(self.cache_dir) if self.cache_dir else None),
             editable=self.editable_mode,
             precompile=check_precompile(self.precompile) if self.precompile else None,
@@ -181,14 +190,19 @@ class build_wasm(Command):
         )
         stage = Path(str(self.build_dir))
         shutil.rmtree(stage, ignore_errors=True)
+        (stage / "scripts").mkdir(parents=True)
+        (stage / "data").mkdir()
         self.outputs = []
-        for rel, source in built.files.items():
+        files = {f"scripts/{name}": (path, 0o755) for name, path in built.executables.items()}
+        for rel, path in built.companions.items():
+            files[f"data/{layout.folder}/{rel}"] = (path, 0o644)
+        for rel, (source, mode) in files.items():
             dest = stage / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, dest)
-            os.chmod(dest, 0o755 if rel in built.executables else 0o644)
+            os.chmod(dest, mode)
             self.outputs.append(str(dest))
-        self.platform_tag = wheel_platform_tag(target, built.files.values())
+        self.platform_tag = wheel_platform_tag(target, built.all_files())
         self.notices = built.notices
 
     def get_outputs(self) -> list[str]:
@@ -210,7 +224,7 @@ class build_wasm(Command):
 
 
 class _InstallWasmScripts:
-    """install_scripts, plus the executables and support folder from build_wasm."""
+    """install_scripts, plus the executables from build_wasm."""
 
     def run(self) -> None:
         super().run()  # type: ignore[misc]
@@ -218,7 +232,21 @@ class _InstallWasmScripts:
         if not cmd.skip_build:
             cmd.run_command("build_wasm")
         build = cmd.get_finalized_command("build_wasm")
-        cmd.outfiles.extend(cmd.copy_tree(build.build_dir, cmd.install_dir))
+        scripts = os.path.join(build.build_dir, "scripts")
+        cmd.outfiles.extend(cmd.copy_tree(scripts, cmd.install_dir))
+
+
+class _InstallWasmData:
+    """install_data, plus the executables' companion files from build_wasm, below the
+    data root (`{prefix}`, or a wheel's `.data/data/`)."""
+
+    def run(self) -> None:
+        super().run()  # type: ignore[misc]
+        cmd: Any = self
+        cmd.run_command("build_wasm")  # done already when `build` ran: a no-op then
+        build = cmd.get_finalized_command("build_wasm")
+        data = os.path.join(build.build_dir, "data")
+        cmd.outfiles.extend(cmd.copy_tree(data, cmd.install_dir))
 
 
 class _WasmWheel:

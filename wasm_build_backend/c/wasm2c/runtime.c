@@ -364,18 +364,20 @@ static void set_up(int argc, char **argv) {
     size_t env_count;
     environment(&env, &env_count);
     wbb_wasi_init(argc, argv, env, env_count);
-    char *exe_dir = NULL;
+    char *companion_dir = NULL;
     for (size_t i = 0; i < wbb_w2c_script.dir_count; i++) {
         const struct wbb_dir *dir = &wbb_w2c_script.dirs[i];
-        if (dir->kind == WBB_DIR_DATA && !exe_dir) exe_dir = wbb_executable_dir();
-        char *path = wbb_dir_path(dir, exe_dir);
+        if (dir->kind == WBB_DIR_DATA && !companion_dir)
+            companion_dir = wbb_companion_dir(wbb_w2c_script.companion_dirs,
+                                              wbb_w2c_script.companion_dir_count);
+        char *path = wbb_dir_path(dir, companion_dir);
         wbb_fd handle;
         if (wbb_os_open_dir(path, &handle) != 0)
             wbb_fail(1, "cannot open directory %s (for %s in the sandbox)", path, dir->guest);
         wbb_wasi_preopen(handle, dir->guest, dir->writable);
         free(path);
     }
-    free(exe_dir);
+    free(companion_dir);
 }
 
 static int run(int argc, char **argv) {

@@ -33,6 +33,8 @@ struct wbb_w2c_script {
     size_t dir_count;
     int64_t max_memory;  /* bytes per linear memory; negative: no limit */
     uint64_t timeout_ms; /* wall-clock limit; 0: none */
+    const char *const *companion_dirs; /* see wbb_companion_dir */
+    size_t companion_dir_count;
     const struct wbb_w2c_module *module;
 };
 
