@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import venv
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,26 @@ def run(cmd: list[str | Path], **kwargs: object) -> subprocess.CompletedProcess[
             f"{cmd} exited {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
         )
     return proc  # type: ignore[no-any-return]
+
+
+def unpack_wheel(wheel: Path, prefix: Path) -> Path:
+    """The wheel laid out below `prefix` as an installer's POSIX scheme would lay it out
+    (`.data/scripts/` in `bin/`, `.data/data/` in `prefix`, the rest in `site/`), without
+    an installer: for executables of other platforms. Returns the scripts folder."""
+    with zipfile.ZipFile(wheel) as zf:
+        for info in zf.infolist():
+            parts = info.filename.split("/")
+            if parts[0].endswith(".data") and parts[1] == "scripts":
+                dest = prefix / "bin" / "/".join(parts[2:])
+            elif parts[0].endswith(".data") and parts[1] == "data":
+                dest = prefix / "/".join(parts[2:])
+            else:
+                dest = prefix / "site" / info.filename
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(zf.read(info))
+            if info.external_attr >> 16 & 0o111:
+                dest.chmod(0o755)
+    return prefix / "bin"
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,8 @@
 
 One wheel per sample is built with `pip wheel` (isolated, offline) and installed for real into
 a venv, with `--user`, `--prefix` and `--target`; the executable is then run from wherever the
-scheme put it, found through the installed RECORD rather than guessed.
+scheme put it, found through the installed RECORD rather than guessed. Its companion files
+(the runtime library) are in the scheme's data root, `share/wasm-build-backend/{dist}/`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from conftest import EXE, SAMPLES, Venv, run
 
 HELLO = "wbb_sample_hello"
 FILETOOL = "wbb_sample_filetool"
-SUPPORT = {HELLO: f".{HELLO}.wasm", FILETOOL: f".{FILETOOL}.wasm"}
+# Below the install root (the data scheme), which holds `bin/` in every POSIX scheme.
+SUPPORT = {d: Path("share", "wasm-build-backend", d) for d in (HELLO, FILETOOL)}
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX install schemes")
 
@@ -103,11 +105,28 @@ def tree(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if "__pycache__" not in p.parts}
 
 
+# Folders every distribution built by this backend shares: pip (like uv) removes the files
+# and each distribution's own folder, and leaves these empty, as it leaves `share/man/`.
+SHARED_FOLDERS = {"share", "share/wasm-build-backend"}
+
+
+def assert_nothing_left(root: Path, before: set[str]) -> None:
+    """Everything below `root` that is not in `before` is an empty shared folder."""
+    left = tree(root) - before
+    assert left <= SHARED_FOLDERS, f"left behind: {sorted(left)}"
+    assert all((root / p).is_dir() for p in left), sorted(left)
+
+
 @dataclass
 class Installed:
     root: Path  # where the .dist-info is looked for
     scripts: Path  # where the scheme puts scripts
     outside_base: Path | None = None  # see installed_files
+
+    @property
+    def data(self) -> Path:
+        """The scheme's data root: the folder that holds the scripts folder."""
+        return self.scripts.parent
 
 
 def scheme_install(
@@ -167,20 +186,24 @@ def test_scheme_runs_installed_executable(
     )
     assert all(p.is_file() for p in files), [p for p in files if not p.is_file()]
     assert exe.read_bytes()[:4] == b"\x7fELF", exe
-    # The runtime library is one of the installed (recorded) files, in the scripts folder.
-    support = [p for p in files if SUPPORT[HELLO] in p.parts]
-    assert support, f"{scheme}: no file of {SUPPORT[HELLO]} in the RECORD"
-    assert all(p.parent == inst.scripts / SUPPORT[HELLO] for p in support), support
+    # Nothing but the executable in the scripts folder.
+    assert [p for p in files if inst.scripts in p.parents] == [exe], files
+    # The runtime library is one of the installed (recorded) files, in the data root.
+    companions = inst.data / SUPPORT[HELLO]
+    support = [p for p in files if companions in p.parents]
+    assert support, f"{scheme}: no file of {companions} in the RECORD"
+    assert all(p.parent == companions for p in support), support
     # Run it from an unrelated folder, with no venv activated and nothing on PATH for it.
     check_hello(exe, tmp_path / "elsewhere")
 
-    # It runs because of the runtime library installed beside it: without it, it cannot start.
-    hidden = inst.scripts / SUPPORT[HELLO]
-    hidden.rename(hidden.with_name("moved"))
+    # It runs because of the runtime library installed with it: without it, it cannot start.
+    companions.rename(companions.with_name("moved"))
     proc = run_exe(exe, cwd=tmp_path / "elsewhere")
     assert (proc.returncode, proc.stdout) == (1, ""), proc
-    assert str(hidden) in proc.stderr, proc.stderr  # says where it looked
-    hidden.with_name("moved").rename(hidden)
+    looked = f"{inst.scripts}/../{SUPPORT[HELLO].as_posix()}"
+    assert looked in proc.stderr, proc.stderr  # says where it looked
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    companions.with_name("moved").rename(companions)
     check_hello(exe, tmp_path / "elsewhere")
 
 
@@ -197,7 +220,7 @@ def test_symlink_elsewhere_runs(
     local_bin.mkdir(parents=True)
     link = local_bin / "hello"
     link.symlink_to(v.script("hello"))
-    assert not (local_bin / SUPPORT[HELLO]).exists()
+    assert not (local_bin.parent / SUPPORT[HELLO]).exists()
     check_hello(link, tmp_path / "elsewhere")
     # Found through PATH, and through a chain of two links, one of them relative.
     env = {**os.environ, "PATH": f"{local_bin}{os.pathsep}{os.environ['PATH']}"}
@@ -217,7 +240,7 @@ def test_uninstall_removes_every_file(
     v = make_venv()
     before = tree(v.path)
     v.pip("install", "--no-deps", wheels[HELLO], env=offline_env)
-    hidden = v.bin / SUPPORT[HELLO]
+    hidden = v.path / SUPPORT[HELLO]
     assert hidden.is_dir(), sorted(tree(v.path) - before)
     assert any(hidden.iterdir())
     recorded = installed_files(v.path, HELLO)
@@ -228,7 +251,7 @@ def test_uninstall_removes_every_file(
     v.pip("uninstall", "-y", "wbb-sample-hello")
     assert not hidden.exists(), f"{hidden} left behind: {sorted(tree(hidden))}"
     assert not v.script("hello").exists()
-    assert tree(v.path) == before, f"left behind: {sorted(tree(v.path) - before)}"
+    assert_nothing_left(v.path, before)
 
 
 def test_two_distributions_share_no_path(
@@ -245,7 +268,7 @@ def test_two_distributions_share_no_path(
     assert not hello_files & filetool_files, sorted(hello_files & filetool_files)
     # Not even a folder of one is a file of the other, or the other way round.
     for mine, theirs in ((hello_files, filetool_files), (filetool_files, hello_files)):
-        folders = {parent for p in mine for parent in p.parents if parent.is_relative_to(v.bin)}
+        folders = {parent for p in mine for parent in p.parents if parent.is_relative_to(v.path)}
         assert not folders & theirs
     hello, filetool = v.script("hello"), v.script("filetool")
     check_hello(hello, tmp_path / "a")
@@ -253,7 +276,7 @@ def test_two_distributions_share_no_path(
 
     v.pip("uninstall", "-y", "wbb-sample-hello")
     assert not any(p.exists() for p in hello_files), sorted(p for p in hello_files if p.exists())
-    assert not (v.bin / SUPPORT[HELLO]).exists()
+    assert not (v.path / SUPPORT[HELLO]).exists()
     assert all(p.exists() for p in filetool_files)
     check_filetool(filetool, tmp_path / "c")
 
@@ -261,6 +284,6 @@ def test_two_distributions_share_no_path(
     v.pip("install", "--no-deps", wheels[HELLO], env=offline_env)
     v.pip("uninstall", "-y", "wbb-sample-filetool")
     assert not any(p.exists() for p in filetool_files)
-    assert not (v.bin / SUPPORT[FILETOOL]).exists()
+    assert not (v.path / SUPPORT[FILETOOL]).exists()
     assert all(p.exists() for p in hello_files)
     check_hello(hello, tmp_path / "d")

@@ -100,12 +100,13 @@ def wheel_tag(wheel: Path) -> str:
 
 
 def scripts_folder(wheel: Path) -> dict[str, bytes]:
-    """The wheel's `.data/scripts/` files, by path inside it."""
+    """The wheel's executables and their companion files: its `.data/scripts/` and
+    `.data/data/` files, by path inside `.data/` (`scripts/hello`, `data/share/...`)."""
     with zipfile.ZipFile(wheel) as zf:
         return {
-            name.split(".data/scripts/", 1)[1]: zf.read(name)
+            name.split(".data/", 1)[1]: zf.read(name)
             for name in zf.namelist()
-            if ".data/scripts/" in name and not name.endswith("/")
+            if name.split("/")[0].endswith(".data") and not name.endswith("/")
         }
 
 
@@ -174,8 +175,9 @@ def test_skbuild_sample_wheel_runs_and_holds_the_backends_executable(
     )
     ours_wheel = backend_build(twin, tmp_path / "backend")
     ours = scripts_folder(ours_wheel)
-    assert "skbuild-hello" in ours
-    assert any(name.startswith(".wbb_sample_skbuild.wasm/wasmtime-") for name in ours), ours
+    assert "scripts/skbuild-hello" in ours
+    companions = "data/share/wasm-build-backend/wbb_sample_skbuild/"
+    assert any(name.startswith(companions + "wasmtime-") for name in ours), ours
     assert scripts_folder(wheel) == ours
     # And the same licence texts for the code the executable carries, in the .dist-info.
     theirs = bundled_licences(members(wheel))
@@ -275,12 +277,15 @@ def test_plain_cmake_finds_the_installed_module(build_venv: Venv, tmp_path: Path
 
 
 def unpack(files: dict[str, bytes], dest: Path, exe: str) -> Path:
-    """A scripts folder as an installer lays it out; returns the executable."""
+    """`scripts_folder`'s files as an installer lays them out below the prefix `dest`;
+    returns the executable."""
     for name, data in files.items():
-        (dest / name).parent.mkdir(parents=True, exist_ok=True)
-        (dest / name).write_bytes(data)
-    (dest / exe).chmod(0o755)
-    return dest / exe
+        kind, rel = name.split("/", 1)
+        path = dest / "bin" / rel if kind == "scripts" else dest / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    (dest / "bin" / exe).chmod(0o755)
+    return dest / "bin" / exe
 
 
 def run_cross(exe: Path, tag: str, work: Path) -> None:
@@ -323,7 +328,8 @@ def test_cmake_builds_for_the_platform_scikit_build_core_targets(
     wheel = the_wheel(tmp_path / "dist")
     assert wheel_tag(wheel) == "py3-none-linux_aarch64"
     files = scripts_folder(wheel)
-    assert files["hello"][:4] == b"\x7fELF" and files["hello"][18] == 0xB7  # EM_AARCH64
+    exe = files["scripts/hello"]
+    assert exe[:4] == b"\x7fELF" and exe[18] == 0xB7  # EM_AARCH64
 
     twin = backend_twin(tmp_path / "twin", "wbb-cross", "hello", 'module = "hello.wasm"')
     target = ["--target", "manylinux_2_17_aarch64", "--precompile", "first-run"]

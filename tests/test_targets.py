@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, run
+from conftest import SAMPLES, run, unpack_wheel
 from emulation import Emulation, Unavailable, emulation
 
 from wasm_build_backend import macho
@@ -29,6 +29,7 @@ from wasm_build_backend.target import SUPPORTED_TAGS, Target, parse_tag
 
 DIST = "wbb_sample_hello"
 DATA = f"{DIST}-1.0.0.data/scripts"
+COMPANIONS = f"{DIST}-1.0.0.data/data/share/wasm-build-backend/{DIST}"
 RUNNABLE = ("manylinux_2_17_aarch64", "musllinux_1_2_aarch64", "musllinux_1_2_x86_64", "win_amd64")
 SYSTEM_DLLS = re.compile(r"(kernel32|api-ms-win-crt-[a-z]+-l1-1-0)\.dll", re.IGNORECASE)
 
@@ -101,12 +102,7 @@ def members(wheel: Path) -> dict[str, bytes]:
 
 def extract(wheel: Path, dest: Path) -> Path:
     """The wheel's scripts folder, unpacked as an installer lays it out."""
-    with zipfile.ZipFile(wheel) as zf:
-        zf.extractall(dest)
-        for info in zf.infolist():
-            if info.external_attr >> 16 & 0o111:
-                (dest / info.filename).chmod(0o755)
-    return dest / DATA
+    return unpack_wheel(wheel, dest)
 
 
 @pytest.mark.parametrize("sample", ["hello", "multi", "filetool", "stdin-env"])
@@ -121,7 +117,7 @@ def test_one_command_builds_every_platform(
         files = members(wheel)
         (wheel_file,) = [n for n in files if n.endswith(".dist-info/WHEEL")]
         assert f"Tag: py3-none-{platform}" in files[wheel_file].decode()
-        runtime = [n for n in files if "/wasmtime-" in n and "/scripts/." in n]
+        runtime = [n for n in files if "/wasmtime-" in n and "/share/wasm-build-backend/" in n]
         assert len(runtime) == 1 and runtime[0].endswith(target.library_suffix), runtime
 
 
@@ -206,7 +202,7 @@ def test_linux_executables_load_only_the_system_libc(
     kind = identify(exe)
     assert kind is not None and (kind.format, kind.arches) == ("elf", (target.arch,))
     needed = set(elf_needed(exe))
-    runtime = files[f"{DATA}/.{DIST}.wasm/wasmtime-{RUNTIME_VERSION}.so"]
+    runtime = files[f"{COMPANIONS}/wasmtime-{RUNTIME_VERSION}.so"]
     assert identify(runtime) == kind
     if target.libc == "musl":
         # Dynamically linked against musl (a static program could not load the runtime),
@@ -214,7 +210,7 @@ def test_linux_executables_load_only_the_system_libc(
         # take everything from what the launcher loaded first: no libgcc needed.
         assert needed == {f"libc.musl-{target.arch}.so.1"}, needed
         assert f"/lib/ld-musl-{target.arch}.so.1".encode() in exe[:4096]
-        unwinder = files[f"{DATA}/.{DIST}.wasm/libunwind.so"]
+        unwinder = files[f"{COMPANIONS}/libunwind.so"]
         assert elf_needed(runtime) == elf_needed(unwinder) == []
         assert identify(unwinder) == kind
     else:
@@ -235,7 +231,7 @@ def test_windows_executables_import_only_system_dlls(
     imports = pe_imports(exe)
     assert "KERNEL32.dll" in imports, imports
     assert all(SYSTEM_DLLS.fullmatch(name) for name in imports), imports
-    runtime = files[f"{DATA}/.{DIST}.wasm/wasmtime-{RUNTIME_VERSION}.dll"]
+    runtime = files[f"{COMPANIONS}/wasmtime-{RUNTIME_VERSION}.dll"]
     assert identify(runtime) == kind
 
 
@@ -248,7 +244,7 @@ def test_macos_executables_declare_the_tag_and_stay_signed(
     target = parse_tag(tag)
     files = members(hello_wheels[tag])
     exe = files[f"{DATA}/hello"]
-    runtime = files[f"{DATA}/.{DIST}.wasm/wasmtime-{RUNTIME_VERSION}.dylib"]
+    runtime = files[f"{COMPANIONS}/wasmtime-{RUNTIME_VERSION}.dylib"]
     arches = tuple(t.arch for t in target.slices)
     for binary in (exe, runtime):
         kind = identify(binary)

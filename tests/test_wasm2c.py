@@ -109,9 +109,15 @@ def test_project_engine_and_config_setting(tmp_path: Path) -> None:
         wheel = next(folder.glob("*.whl"))
         target = tmp_path / f"installed-{folder.name}"
         run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", target, wheel])
-        support = target / "bin" / ".wbb_sample_multi.wasm"
-        # The data folder is shipped beside the executables; the runtime only with wasmtime.
+        support = target / "share" / "wasm-build-backend" / "wbb_sample_multi"
+        # The data folder is shipped with the executables; the runtime only with wasmtime.
         assert (support / "data" / "share" / "greeting.txt").is_file()
+        assert sorted(p.name for p in (target / "bin").iterdir()) == [
+            "lower",
+            "multi-data",
+            "rev",
+            "upper",
+        ]
         assert any(p.suffix == ".so" for p in support.iterdir()) == runtime_expected
         proc = launch(target / "bin" / "multi-data", "show", cwd=tmp_path)
         assert proc.returncode == 0 and "shared data folder" in proc.stdout, proc.stderr
