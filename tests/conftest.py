@@ -9,6 +9,7 @@ anything on an index.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from _pytest.terminal import TerminalReporter
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_projects"
@@ -34,6 +36,21 @@ def run(cmd: list[str | Path], **kwargs: object) -> subprocess.CompletedProcess[
             f"{cmd} exited {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
         )
     return proc  # type: ignore[no-any-return]
+
+
+def assert_flat_scripts(wheel: Path) -> None:
+    """The wheel's `.data/scripts/` holds plain files only, none in a sub-folder and no
+    folder entry: uv (and `uv tool`, and pipx through it) refuse the whole wheel otherwise."""
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+    scripts = [n.split("/", 2) for n in names if n.split("/")[0].endswith(".data")]
+    bad = [
+        "/".join(parts)
+        for parts in scripts
+        if len(parts) == 3 and parts[1] == "scripts" and (not parts[2] or "/" in parts[2])
+    ]
+    assert not bad, f"{wheel.name}: not a plain file directly in .data/scripts/: {bad}"
+    assert any(len(p) == 3 and p[1] == "scripts" for p in scripts), f"{wheel.name}: no scripts"
 
 
 def unpack_wheel(wheel: Path, prefix: Path) -> Path:
@@ -175,3 +192,57 @@ def wasmtime_any_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (wheel,) = house.glob("*.whl")
     assert wheel.name.endswith("-py3-none-any.whl"), wheel.name
     return wheel
+
+
+# ---- what was skipped, and what enables it ----
+
+# A skip reason's pattern, what the skipped tests lacked, and the one command that gives it.
+ENABLERS = (
+    (
+        re.compile(r"qemu|wine|musl loader|sysroot|cannot run .* executables here"),
+        "qemu-user, Wine or musl, which run other platforms' executables",
+        "sudo bash tests/install-system-tools.sh   (bash tests/run.sh does it when run as root)",
+    ),
+    (
+        re.compile(r"WASI test suite"),
+        "the WASI test suite",
+        "WBB_WASI_TESTSUITE=/path/to/wasi-testsuite bash tests/run.sh   "
+        "(or put it at ../shared/wasi-testsuite)",
+    ),
+    (
+        re.compile(r"wabt|wasm2c engine needs|Python 3\.11"),
+        "the wasm2c engine, whose WABT wheels need Python 3.11+",
+        "rm -rf .venv && PYTHON=python3.11 bash tests/run.sh",
+    ),
+)
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    return reason.removeprefix("Skipped: ")
+
+
+def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
+    """A plain summary of the skipped tests, grouped by what they lacked, with the command
+    that makes them run."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    lacking: dict[int, int] = {}
+    other: dict[str, int] = {}
+    for report in skipped:
+        reason = _skip_reason(report)
+        for i, (pattern, _, _) in enumerate(ENABLERS):
+            if pattern.search(reason):
+                lacking[i] = lacking.get(i, 0) + 1
+                break
+        else:
+            other[reason] = other.get(reason, 0) + 1
+    terminalreporter.section("skipped tests, and how to run them")
+    for i, count in sorted(lacking.items()):
+        _, what, command = ENABLERS[i]
+        terminalreporter.line(f"{count} skipped for lack of {what}; to run them:")
+        terminalreporter.line(f"    {command}")
+    for reason, count in sorted(other.items()):
+        terminalreporter.line(f"{count} skipped: {reason}")

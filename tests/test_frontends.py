@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, Venv, reference_run, run
+from conftest import EXE, SAMPLES, Venv, assert_flat_scripts, reference_run, run
 
 FRONTENDS = {
     "pip": lambda src, out: [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", out, src],
@@ -75,8 +75,9 @@ MODULES = {
 }
 
 
-def check_cases(sample: str, venv: Venv, work: Path) -> None:
-    """Run each case natively and through the reference, and compare."""
+def check_cases(sample: str, scripts: Path, work: Path) -> None:
+    """Run each case with the scripts installed in `scripts` (a venv's `bin/`, or a bin
+    folder of links to them) and through the reference, and compare."""
     module = SAMPLES / sample / MODULES[sample]
     for i, case in enumerate(CASES[sample]):
         runs = {}
@@ -86,7 +87,7 @@ def check_cases(sample: str, venv: Venv, work: Path) -> None:
             for name, text in case.files.items():
                 (cwd / name).write_text(text)
             env = {**os.environ, **case.env}
-            exe = venv.script(case.script)
+            exe = scripts / (case.script + EXE)
             if who == "native":
                 runs[who] = subprocess.run(
                     [str(exe), *case.args],
@@ -143,7 +144,8 @@ def test_sample_builds_installs_and_runs(
         exe = venv.script(case.script)
         # Native: an ELF file, not a Python wrapper script.
         assert exe.read_bytes()[:4] == b"\x7fELF", exe
-    check_cases(sample, venv, tmp_path / "work")
+    assert_flat_scripts(wheels[0])
+    check_cases(sample, venv.bin, tmp_path / "work")
 
 
 def test_python_package_beside_scripts(
