@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, SAMPLES, Venv, reference_run, run
+from conftest import FIXTURES, SAMPLES, Venv, assert_flat_scripts, reference_run, run
 from emulation import Unavailable, emulation
 from packaging.tags import sys_tags
 from test_targets import bundled_licences, members
@@ -86,12 +86,15 @@ def pip_wheel(
 def backend_build(src: Path, out: Path, *options: str) -> Path:
     """The same project (or its twin) built by the backend itself."""
     proc = run([sys.executable, "-m", "wasm_build_backend", "build", src, "-o", out, *options])
-    return Path(proc.stdout.strip().splitlines()[-1])
+    wheel = Path(proc.stdout.strip().splitlines()[-1])
+    assert_flat_scripts(wheel)
+    return wheel
 
 
 def the_wheel(out: Path) -> Path:
     wheels = list(out.glob("*.whl"))
     assert len(wheels) == 1, wheels
+    assert_flat_scripts(wheels[0])
     return wheels[0]
 
 

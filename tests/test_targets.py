@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, run, unpack_wheel
+from conftest import SAMPLES, assert_flat_scripts, run, unpack_wheel
 from emulation import Emulation, Unavailable, emulation
 
 from wasm_build_backend import macho
@@ -40,6 +40,8 @@ def build_all(project: Path, out: Path, runtime: Path, *extra: str) -> dict[str,
     proc = run([*cli, "--target", "all", "--runtime", runtime, *extra])
     wheels = [Path(line) for line in proc.stdout.splitlines() if line.endswith(".whl")]
     assert len(wheels) == len(SUPPORTED_TAGS), proc.stdout
+    for wheel in wheels:
+        assert_flat_scripts(wheel)
     return dict(zip(SUPPORTED_TAGS, wheels))
 
 

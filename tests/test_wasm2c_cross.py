@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, SAMPLES, reference_run, run, unpack_wheel
+from conftest import FIXTURES, SAMPLES, assert_flat_scripts, reference_run, run, unpack_wheel
 from emulation import Emulation, Unavailable, emulation
 from test_frontends import CASES, MODULES
 from test_targets import bundled_licences, expected_licences, members
@@ -216,6 +216,7 @@ def test_every_sample_builds_for_every_platform_and_runs_like_wasmtime(
     names = [s.name for s in load_project(SAMPLES / sample).scripts]
     for tag, wheel in zip(SUPPORTED_TAGS, wheels):
         target = parse_tag(tag)
+        assert_flat_scripts(wheel)
         files = members(wheel)
         exes = {n.split(".data/scripts/")[1]: d for n, d in files.items() if ".data/scripts/" in n}
         assert sorted(exes) == sorted(n + target.exe_suffix for n in names), tag

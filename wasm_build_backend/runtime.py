@@ -1,4 +1,4 @@
-"""The Wasmtime runtime library shipped beside the executables, for any target.
+"""The Wasmtime runtime library shipped with the executables, for any target.
 
 Executables only run with the exact Wasmtime version they were built for, so the
 library always comes from a `wasmtime` wheel of the pinned version:

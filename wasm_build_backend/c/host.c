@@ -267,7 +267,7 @@ char *wbb_executable_dir(void) {
     free(raw);
 #else
     /* Resolves symlinks too, so a script linked elsewhere (pipx) still finds the
-     * files installed beside its real location. */
+     * files installed relative to its real location. */
     path = realpath("/proc/self/exe", NULL);
 #endif
     if (!path) wbb_fail(1, "cannot find its own location: %s", strerror(errno));

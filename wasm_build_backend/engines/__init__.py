@@ -1,7 +1,7 @@
 """Engines: each turns a validated module and a target into a native executable.
 
 `wasmtime` precompiles the module and links a launcher that loads the Wasmtime
-library shipped beside it; `wasm2c` translates the module to C and links it with its
+library shipped with it (see layout.py); `wasm2c` translates the module to C and links it with its
 own runtime into one static executable.
 """
 

