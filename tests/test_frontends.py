@@ -75,34 +75,44 @@ MODULES = {
 }
 
 
-def check_cases(sample: str, scripts: Path, work: Path) -> None:
+# A reference run and the names of the files it left in its folder.
+Reference = tuple["subprocess.CompletedProcess[str]", list[str]]
+
+
+def _case_folder(folder: Path, case: Case) -> Path:
+    folder.mkdir(parents=True)
+    for name, text in case.files.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+def check_cases(
+    sample: str,
+    scripts: Path,
+    work: Path,
+    *,
+    from_path: bool = False,
+    references: dict[tuple[str, int], Reference] | None = None,
+) -> None:
     """Run each case with the scripts installed in `scripts` (a venv's `bin/`, or a bin
-    folder of links to them) and through the reference, and compare."""
+    folder of links to them) and through the reference, and compare.
+
+    With `from_path`, a script runs by its bare name, found through PATH as a user runs a
+    tool, so its argv[0] is the same wherever it is installed and `references` (shared
+    between calls) need hold each case's reference run only once."""
     module = SAMPLES / sample / MODULES[sample]
     for i, case in enumerate(CASES[sample]):
-        runs = {}
-        for who in ("native", "reference"):
-            cwd = work / f"case{i}-{who}"
-            cwd.mkdir(parents=True)
-            for name, text in case.files.items():
-                (cwd / name).write_text(text)
-            env = {**os.environ, **case.env}
-            exe = scripts / (case.script + EXE)
-            if who == "native":
-                runs[who] = subprocess.run(
-                    [str(exe), *case.args],
-                    cwd=cwd,
-                    input=case.stdin,
-                    capture_output=True,
-                    text=True,
-                    env=env,
-                )
-            else:
-                runs[who] = reference_run(
-                    module, case.args, argv0=str(exe), cwd=cwd, stdin=case.stdin, env=env
-                )
-            runs[who + "-files"] = sorted(p.name for p in cwd.iterdir())  # type: ignore[assignment]
-        native, ref = runs["native"], runs["reference"]
+        env = {**os.environ, **case.env}
+        if from_path:
+            env["PATH"] = f"{scripts}{os.pathsep}{env.get('PATH', '')}"
+            argv0 = case.script
+        else:
+            argv0 = str(scripts / (case.script + EXE))
+        cwd = _case_folder(work / f"case{i}-native", case)
+        native = subprocess.run(
+            [argv0, *case.args], cwd=cwd, input=case.stdin, capture_output=True, text=True, env=env
+        )
+        native_files = sorted(p.name for p in cwd.iterdir())
         where = f"{sample}: {case.script} {case.args}"
         if case.expect_stdout is not None:
             assert native.stdout == case.expect_stdout, where
@@ -111,12 +121,20 @@ def check_cases(sample: str, scripts: Path, work: Path) -> None:
         if case.script == "multi-data":
             assert native.returncode == 0 and native.stdout, f"{where}: {native.stderr}"
             continue
+        memo = references if from_path and references is not None else {}
+        if (sample, i) not in memo:
+            ref_cwd = _case_folder(work / f"case{i}-reference", case)
+            ref = reference_run(
+                module, case.args, argv0=argv0, cwd=ref_cwd, stdin=case.stdin, env=env
+            )
+            memo[sample, i] = (ref, sorted(p.name for p in ref_cwd.iterdir()))
+        ref, ref_files = memo[sample, i]
         assert (native.returncode, native.stdout, native.stderr) == (
             ref.returncode,
             ref.stdout,
             ref.stderr,
         ), where
-        assert runs["native-files"] == runs["reference-files"], where
+        assert native_files == ref_files, where
 
 
 def wheel_tag(wheel: Path) -> str:

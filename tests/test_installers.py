@@ -15,16 +15,14 @@ import importlib.util
 import os
 import re
 import shutil
-import subprocess
 import sys
 import venv
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from conftest import EXE, SAMPLES, assert_flat_scripts, run
-from test_frontends import CASES, check_cases
+from test_frontends import CASES, Reference, check_cases
 
 from wasm_build_backend.config import load_project
 
@@ -77,27 +75,24 @@ class Installation:
     root: Path
     bin: Path
     env: dict[str, str]
-    # Folders an uninstall may leave, if empty: pip leaves the ones every distribution of
-    # this backend shares; uv pip also each distribution's own (it removes the RECORD's
-    # files, and empty folders only inside site-packages).
-    empty_folders: re.Pattern[str] = field(default=re.compile(r"share|share/wasm-build-backend"))
+    # Folders an uninstall may leave, if empty: pip and uv pip remove every file of the
+    # RECORD but not every emptied folder outside site-packages (uv none of them, pip
+    # those without a file of their own, such as a data folder's parents).
+    empty_folders: re.Pattern[str] = field(default=re.compile(r"share(/wasm-build-backend(/.*)?)?"))
     # What the installer keeps for itself (its logs, locks and caches).
     bookkeeping: re.Pattern[str] = field(default=re.compile(r"\.lock"))
     python: Path | None = None  # the environment's interpreter, for pip and uv pip
 
 
-UV_PIP_LEAVES = re.compile(r"share(/wasm-build-backend(/.*)?)?")
-
-
 def prepare(installer: str, tmp_path: Path, env: dict[str, str]) -> Installation:
     root = tmp_path / installer
     if installer == "pip":
-        venv.create(root, with_pip=True, symlinks=True)
+        # This run's pip, installing into the venv (`--python`): no pip copied into it.
+        venv.create(root, symlinks=True)
         return Installation(root, root / "bin", env, python=root / "bin" / "python")
     if installer in ("uv-pip", "installer"):
         run([*UV, "venv", "-q", "--python", sys.executable, root], env=env)
-        python = root / "bin" / "python"
-        return Installation(root, root / "bin", env, UV_PIP_LEAVES, python=python)
+        return Installation(root, root / "bin", env, python=root / "bin" / "python")
     if installer == "uv-tool":
         env = {**env, "UV_TOOL_DIR": str(root / "tools"), "UV_TOOL_BIN_DIR": str(root / "bin")}
         own = re.compile(r"tools/\.(lock|gitignore)")
@@ -120,7 +115,8 @@ def prepare(installer: str, tmp_path: Path, env: dict[str, str]) -> Installation
 def install(installer: str, inst: Installation, wheels: list[Path]) -> None:
     if installer == "pip":
         assert inst.python is not None
-        run([inst.python, "-m", "pip", "install", "-q", "--no-deps", *wheels], env=inst.env)
+        pip = [sys.executable, "-m", "pip", "--python", inst.python]
+        run([*pip, "install", "-q", "--no-deps", *wheels], env=inst.env)
     elif installer == "uv-pip":
         run([*UV, "pip", "install", "-q", "--python", inst.python, *wheels], env=inst.env)
     elif installer == "installer":
@@ -140,7 +136,8 @@ def install(installer: str, inst: Installation, wheels: list[Path]) -> None:
 def uninstall(installer: str, inst: Installation, names: list[str]) -> None:
     if installer == "pip":
         assert inst.python is not None
-        run([inst.python, "-m", "pip", "uninstall", "-q", "-y", *names], env=inst.env)
+        pip = [sys.executable, "-m", "pip", "--python", inst.python]
+        run([*pip, "uninstall", "-q", "-y", *names], env=inst.env)
     elif installer in ("uv-pip", "installer"):
         run([*UV, "pip", "uninstall", "-q", "--python", inst.python, *names], env=inst.env)
     elif installer == "uv-tool":
@@ -154,9 +151,22 @@ def uninstall(installer: str, inst: Installation, names: list[str]) -> None:
 
 
 @pytest.fixture
-def installer_env(offline_env: dict[str, str], tmp_path: Path) -> Iterator[dict[str, str]]:
-    """No index, a private uv cache (installs must not depend on an earlier run)."""
-    yield {**offline_env, "UV_CACHE_DIR": str(tmp_path / "uv-cache")}
+def installer_env(tmp_path: Path) -> dict[str, str]:
+    """No index (the wheels have no dependencies: nothing may be fetched) and a private uv
+    cache (an install must not depend on an earlier run)."""
+    return {
+        **os.environ,
+        "PIP_NO_INDEX": "1",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "UV_NO_INDEX": "1",
+        "UV_CACHE_DIR": str(tmp_path / "uv-cache"),
+    }
+
+
+@pytest.fixture(scope="module")
+def references() -> dict[tuple[str, int], Reference]:
+    """Each case's reference run, shared by every installer and engine."""
+    return {}
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -166,6 +176,7 @@ def test_installer_installs_every_sample_and_uninstalls_it(
     engine: str,
     sample_wheels: dict[str, dict[str, Path]],
     installer_env: dict[str, str],
+    references: dict[tuple[str, int], Reference],
     tmp_path: Path,
 ) -> None:
     if engine not in sample_wheels:
@@ -181,13 +192,11 @@ def test_installer_installs_every_sample_and_uninstalls_it(
             exe = inst.bin / (script + EXE)
             # The native executable itself (through the tool's link), not a Python wrapper.
             assert exe.resolve().read_bytes()[:4] == b"\x7fELF", exe
-        check_cases(sample, inst.bin, tmp_path / "work" / sample)
-    # From another folder, through PATH, as a user runs a tool.
-    env = {**os.environ, "PATH": f"{inst.bin}{os.pathsep}{os.environ['PATH']}"}
-    proc = subprocess.run(
-        ["multi-data", "show"], cwd=tmp_path, env=env, capture_output=True, text=True
-    )
-    assert (proc.returncode, proc.stdout) == (0, (SAMPLES / "multi/share/greeting.txt").read_text())
+        # By name through PATH, as a user runs a tool: the same argv[0] for every
+        # installer and engine, so each case's reference runs once per module.
+        check_cases(
+            sample, inst.bin, tmp_path / "work" / sample, from_path=True, references=references
+        )
 
     uninstall(installer, inst, [dist_name(s) for s in wheels])
     left = sorted(
