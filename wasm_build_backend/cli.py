@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -11,14 +12,23 @@ from pathlib import Path
 from . import __version__
 from .buildapi import build_project_wheel
 from .cache import Cache
-from .config import ENGINES, Sandbox, Script, check_script_name, parse_dir, parse_size
+from .config import (
+    DEFAULT_ENGINE,
+    ENGINES,
+    Sandbox,
+    Script,
+    check_script_name,
+    parse_dir,
+    parse_size,
+)
 from .errors import BuildError
 from .executables import build_scripts
 from .host import host_target
+from .inspection import format_report, report
 from .layout import Layout
 from .settings import PRECOMPILE_MODES, BuildSettings
 from .target import SUPPORTED_TAGS, Target, all_targets, parse_tag
-from .wasmfile import WasmModule, read_module
+from .wasmfile import read_module
 
 
 def _create_exe(args: argparse.Namespace) -> int:
@@ -65,35 +75,13 @@ def _create_exe(args: argparse.Namespace) -> int:
     return 0
 
 
-def _engines(module: WasmModule) -> str:
-    """The engines that can build the module, and why the others cannot."""
-    from .engines.wasm2c import wasm2c_problem
-
-    problem = wasm2c_problem(module)
-    return "wasmtime, wasm2c" if problem is None else f"wasmtime (not wasm2c: {problem})"
-
-
 def _inspect(args: argparse.Namespace) -> int:
     from .engines.wasmtime import validate
 
     module = read_module(Path(args.module))
     validate(module)
-    print(f"module:   {module.path}")
-    print(f"size:     {len(module.data)} bytes, sha256 {module.sha256}")
-    print(f"WASI:     {module.wasi_version or 'none (imports no WASI functions)'}")
-    print(f"command:  {'yes (exports _start)' if module.is_command else 'no: nothing to run'}")
-    print(f"engines:  {_engines(module) if module.is_command else 'none'}")
-    by_module: dict[str, list[str]] = {}
-    for imp in module.imports:
-        by_module.setdefault(imp.module, []).append(
-            imp.name if imp.kind == "func" else f"{imp.name} ({imp.kind})"
-        )
-    print(f"imports:  {len(module.imports)}")
-    for name, items in sorted(by_module.items()):
-        print(f"  {name}: {', '.join(sorted(items))}")
-    print(f"exports:  {len(module.exports)}")
-    for exp in module.exports:
-        print(f"  {exp.name} ({exp.kind})")
+    data = report(module)
+    print(json.dumps(data, indent=2) if args.json else format_report(data))
     return 0
 
 
@@ -123,6 +111,12 @@ def _build(args: argparse.Namespace) -> int:
         )
         print(outdir / build_project_wheel(Path(args.dir), outdir, settings), flush=True)
     return 0
+
+
+_ENGINE_HELP = (
+    "engine: auto (wasm2c when it can build the module, else wasmtime; the default), "
+    "wasm2c or wasmtime"
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -171,7 +165,7 @@ def _parser() -> argparse.ArgumentParser:
     exe = sub.add_parser("create-exe", help="build one standalone executable from a module")
     exe.add_argument("module", help="the WASI command module (.wasm)")
     exe.add_argument("-o", "--output", help="the executable to write (default: the module's name)")
-    exe.add_argument("--engine", choices=ENGINES, default="wasmtime")
+    exe.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE, help=_ENGINE_HELP)
     exe.add_argument(
         "--dir",
         action="append",
@@ -192,8 +186,13 @@ def _parser() -> argparse.ArgumentParser:
     common(exe, several=False)
     exe.set_defaults(func=_create_exe)
 
-    ins = sub.add_parser("inspect", help="show a module's imports, exports and what it needs")
+    ins = sub.add_parser(
+        "inspect",
+        help="show a module's imports, exports, the features it uses and which engines can "
+        "build it",
+    )
     ins.add_argument("module")
+    ins.add_argument("--json", action="store_true", help="print the report as JSON")
     ins.set_defaults(func=_inspect)
 
     bld = sub.add_parser("build", help="build a project's wheel (like pip wheel --no-deps)")
@@ -201,7 +200,7 @@ def _parser() -> argparse.ArgumentParser:
     bld.add_argument(
         "-o", "--outdir", default="dist", help="where to write the wheel (default: dist)"
     )
-    bld.add_argument("--engine", choices=ENGINES)
+    bld.add_argument("--engine", choices=ENGINES, help=f"override every script's {_ENGINE_HELP}")
     common(bld, several=True)
     bld.set_defaults(func=_build)
     return parser

@@ -21,7 +21,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-ENGINES = ("wasmtime", "wasm2c")
+# "auto" picks an engine per script and target (see `engines.choice`).
+AUTO = "auto"
+ENGINES = (AUTO, "wasmtime", "wasm2c")
+DEFAULT_ENGINE = AUTO
 TOOL = "tool.wasm-build-backend"
 
 _TOOL_KEYS = ("engine", "packages", "scripts", "sdist-include")
@@ -80,7 +83,7 @@ class Sandbox:
 class Script:
     name: str
     module: Path  # absolute
-    engine: str
+    engine: str  # one of ENGINES: "auto" is resolved per target when the script is built
     sandbox: Sandbox = field(default_factory=Sandbox)
 
 
@@ -283,7 +286,7 @@ def load_project(root: Path) -> Project:
     if not isinstance(tool, dict):
         raise BuildError(f"missing [{TOOL}] table with the scripts to build", path)
     _unknown(tool, _TOOL_KEYS, f"[{TOOL}]", path)
-    engine = check_engine(tool.get("engine", "wasmtime"), f"[{TOOL}] engine", path)
+    engine = check_engine(tool.get("engine", DEFAULT_ENGINE), f"[{TOOL}] engine", path)
     scripts = parse_scripts(tool.get("scripts"), root, engine, path)
     packages = [
         _project_file(root, p, f"[{TOOL}] packages", path, folder=True)

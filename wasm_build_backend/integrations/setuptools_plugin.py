@@ -44,7 +44,15 @@ from setuptools import Command  # type: ignore[import-untyped,unused-ignore]
 
 from .. import notices
 from ..cache import Cache
-from ..config import TOOL, Script, _unknown, check_engine, load_pyproject, parse_scripts
+from ..config import (
+    DEFAULT_ENGINE,
+    TOOL,
+    Script,
+    _unknown,
+    check_engine,
+    load_pyproject,
+    parse_scripts,
+)
 from ..errors import BuildError
 from ..executables import build_scripts
 from ..layout import Layout
@@ -80,7 +88,7 @@ def read_config(root: Path) -> WasmScripts | None:
         raise BuildError(f"[{TOOL}] must be a table", path)
     # `packages` and `sdist-include` are the backend's: setuptools has its own.
     _unknown(tool, _TOOL_KEYS, f"[{TOOL}] (with setuptools)", path)
-    engine = check_engine(tool.get("engine", "wasmtime"), f"[{TOOL}] engine", path)
+    engine = check_engine(tool.get("engine", DEFAULT_ENGINE), f"[{TOOL}] engine", path)
     return WasmScripts(root, parse_scripts(tool.get("scripts"), root, engine, path))
 
 
