@@ -2,8 +2,9 @@
 its executables native.
 
 auditwheel 6 replaces a script that needs a library shipped in the wheel (DT_NEEDED) with a
-Python shim and moves the ELF file to `{dist}.scripts/`; the launcher loads its runtime with
-dlopen so that this never happens.
+Python shim and moves the ELF file to `{dist}.scripts/`; the wasmtime engine's launcher loads
+its runtime with dlopen so that this never happens. The default engine's wheel (wasm2c's
+static executable) is checked as well.
 """
 
 from __future__ import annotations
@@ -56,12 +57,18 @@ def consistent_tag(wheel: Path) -> str:
     return m.group(1)
 
 
-@pytest.fixture(scope="module")
-def hello_wheel(tmp_path_factory: pytest.TempPathFactory, offline_env: dict[str, str]) -> Path:
+@pytest.fixture(scope="module", params=["default", "wasmtime"])
+def hello_wheel(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    offline_env: dict[str, str],
+) -> Path:
     src = tmp_path_factory.mktemp("src") / "hello"
     shutil.copytree(SAMPLES / "hello", src)
     out = tmp_path_factory.mktemp("dist")
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", out, src], env=offline_env)
+    engine = [] if request.param == "default" else ["-C", f"engine={request.param}"]
+    pip = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", *engine]
+    run([*pip, "-w", out, src], env=offline_env)
     (wheel,) = out.glob("*.whl")
     return wheel
 

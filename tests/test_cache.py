@@ -24,6 +24,8 @@ def build(project: Path, out: Path, cache: Path) -> subprocess.Popen[str]:
             str(out),
             "--cache-dir",
             str(cache),
+            "--engine",  # the entries checked below are the wasmtime engine's
+            "wasmtime",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

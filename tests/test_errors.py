@@ -98,7 +98,7 @@ CASES = {
     ),
     "bad-engine": Bad(
         with_scripts('tool = { module = "hello.wasm", engine = "v8" }'),
-        ["pyproject.toml", "unknown engine 'v8'", "valid engines: wasmtime, wasm2c"],
+        ["pyproject.toml", "unknown engine 'v8'", "valid engines: auto, wasmtime, wasm2c"],
     ),
     "bad-size": Bad(
         with_scripts('tool = { module = "hello.wasm", max-memory = "lots" }'),

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def create_exe(module: Path, out: Path, cache: Path, *extra: str) -> Path:
-    cli = [sys.executable, "-m", "wasm_build_backend", "create-exe"]
+    cli = [sys.executable, "-m", "wasm_build_backend", "create-exe", "--engine", "wasmtime"]
     run([*cli, module, "-o", out, "--precompile", "first-run", "--cache-dir", cache, *extra])
     return out.with_name(out.name + EXE)
 

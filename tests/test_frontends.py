@@ -1,4 +1,9 @@
-"""Every sample, built by every frontend, installed in a fresh venv, behaves as under Wasmtime."""
+"""Every sample, built by every frontend, installed in a fresh venv, behaves as under Wasmtime.
+
+The samples name no engine, so this is the default, `engine = "auto"`, which gives each of
+them the wasm2c engine; one build with the wasmtime engine named checks that engine's
+wheels the same way.
+"""
 
 from __future__ import annotations
 
@@ -141,20 +146,49 @@ def wheel_tag(wheel: Path) -> str:
     return wheel.name[:-4].split("-", 2)[2]
 
 
-@pytest.mark.parametrize("frontend", sorted(FRONTENDS))
-@pytest.mark.parametrize("sample", sorted(CASES))
+def scripts(sample: str) -> list[str]:
+    return sorted({case.script for case in CASES[sample]})
+
+
+@pytest.mark.parametrize(
+    ("sample", "frontend", "engine"),
+    [(sample, frontend, None) for sample in sorted(CASES) for frontend in sorted(FRONTENDS)]
+    + [("multi", "build", "wasmtime")],
+)
 def test_sample_builds_installs_and_runs(
-    sample: str, frontend: str, tmp_path: Path, offline_env: dict[str, str], make_venv: type[Venv]
+    sample: str,
+    frontend: str,
+    engine: str | None,
+    tmp_path: Path,
+    offline_env: dict[str, str],
+    make_venv: type[Venv],
 ) -> None:
     src = tmp_path / sample
     shutil.copytree(SAMPLES / sample, src)
     out = tmp_path / "dist"
-    run(FRONTENDS[frontend](src, out), env=offline_env)
+    cmd = FRONTENDS[frontend](src, out)
+    if engine is not None:
+        cmd[-1:-1] = ["-C", f"engine={engine}"]
+    proc = run(cmd, env=offline_env)
     wheels = list(out.glob("*.whl"))
     assert len(wheels) == 1, wheels
     assert wheel_tag(wheels[0]).startswith("py3-none-manylinux_2_"), wheels[0].name
     if frontend == "build":
         assert len(list(out.glob("*.tar.gz"))) == 1
+    names = zipfile.ZipFile(wheels[0]).namelist()
+    runtime = [n for n in names if n.rsplit("/", 1)[-1].startswith("wasmtime-")]
+    if engine is None:
+        # The default gave every script the wasm2c engine, said so once per script in the
+        # build's output (pip shows a backend's output only with -v), and nothing else
+        # is in the wheel: no runtime library.
+        if frontend != "pip":
+            output = proc.stdout + proc.stderr
+            for script in scripts(sample):
+                note = f'wasm-build-backend: {script}: wasm2c engine (engine = "auto": '
+                assert output.count(note) == 1, output
+        assert not runtime, names
+    else:
+        assert runtime, names
 
     venv = make_venv()
     venv.pip("install", "--no-index", "--no-deps", wheels[0])

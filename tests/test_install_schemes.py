@@ -1,6 +1,7 @@
 """The runtime library ships where the launcher finds it, in every install scheme the README claims.
 
-One wheel per sample is built with `pip wheel` (isolated, offline) and installed for real into
+One wheel per sample is built with `pip wheel` (isolated, offline) with the wasmtime engine
+(whose executables need that library; the wasm2c engine's are one file) and installed for real into
 a venv, with `--user`, `--prefix` and `--target`; the executable is then run from wherever the
 scheme put it, found through the installed RECORD rather than guessed. Its companion files
 (the runtime library) are in the scheme's data root, `share/wasm-build-backend/{dist}/`.
@@ -40,10 +41,8 @@ def wheels(
         src = tmp_path_factory.mktemp("src") / sample
         shutil.copytree(SAMPLES / sample, src)
         out = tmp_path_factory.mktemp("wheels")
-        run(
-            [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", out, src],
-            env=offline_env,
-        )
+        pip = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-C", "engine=wasmtime"]
+        run([*pip, "-w", out, src], env=offline_env)
         (built[dist],) = out.glob("*.whl")
     return built
 

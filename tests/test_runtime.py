@@ -42,8 +42,10 @@ def wheel_for(house: Path, platform: str) -> Path:
 def cli_build(
     project: Path, out: Path, *args: str | Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    # The runtime library is what the wasmtime engine ships.
+    cli = [sys.executable, "-m", "wasm_build_backend", "build", "--engine", "wasmtime"]
     return subprocess.run(
-        [sys.executable, "-m", "wasm_build_backend", "build", project, "-o", out, *args],
+        [*cli, project, "-o", out, *args],
         capture_output=True,
         text=True,
         env=env,

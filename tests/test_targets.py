@@ -37,7 +37,9 @@ SYSTEM_DLLS = re.compile(r"(kernel32|api-ms-win-crt-[a-z]+-l1-1-0)\.dll", re.IGN
 def build_all(project: Path, out: Path, runtime: Path, *extra: str) -> dict[str, Path]:
     """`build --target all`: the requested tag of each wheel, and the wheel."""
     cli = [sys.executable, "-m", "wasm_build_backend", "build", project, "-o", out]
-    proc = run([*cli, "--target", "all", "--runtime", runtime, *extra])
+    # The wasmtime engine's wheels (its runtime library, its precompile modes);
+    # test_wasm2c_cross.py builds every target with the wasm2c engine.
+    proc = run([*cli, "--target", "all", "--engine", "wasmtime", "--runtime", runtime, *extra])
     wheels = [Path(line) for line in proc.stdout.splitlines() if line.endswith(".whl")]
     assert len(wheels) == len(SUPPORTED_TAGS), proc.stdout
     for wheel in wheels:
@@ -312,7 +314,8 @@ def test_each_precompile_mode_runs_under_emulation(
         "create-exe",
         SAMPLES / "hello" / "hello.wasm",
     ]
-    run([*cli, "-o", out, "--target", tag, "--precompile", mode, "--runtime", wasmtime_wheels])
+    options = ["--target", tag, "--engine", "wasmtime", "--precompile", mode]
+    run([*cli, "-o", out, *options, "--runtime", wasmtime_wheels])
     exe = out.with_name("hello" + target.exe_suffix)
     home = tmp_path / "home"
     env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / "cache")}
@@ -343,7 +346,7 @@ def test_native_code_for_a_platform_nothing_here_can_compile_for_is_a_clear_erro
 ) -> None:
     cli = [sys.executable, "-m", "wasm_build_backend", "create-exe"]
     module = SAMPLES / "hello" / "hello.wasm"
-    options = ["--target", "macosx_11_0_arm64", "--precompile", "native"]
+    options = ["--target", "macosx_11_0_arm64", "--engine", "wasmtime", "--precompile", "native"]
     runtime = ["--runtime", str(wasmtime_wheels)]
     proc = subprocess.run(
         [*cli, str(module), "-o", str(tmp_path / "hello"), *options, *runtime],
@@ -359,7 +362,14 @@ def test_native_code_for_a_platform_nothing_here_can_compile_for_is_a_clear_erro
 def test_frontends_pass_target_and_runtime_as_config_settings(
     frontend: str, tmp_path: Path, wasmtime_wheels: Path, offline_env: dict[str, str]
 ) -> None:
-    settings = ["-C", "target=win_arm64", "-C", f"runtime={wasmtime_wheels}"]
+    settings = [
+        "-C",
+        "target=win_arm64",
+        "-C",
+        f"runtime={wasmtime_wheels}",
+        "-C",
+        "engine=wasmtime",
+    ]
     src, out = SAMPLES / "hello", tmp_path / "dist"
     if frontend == "pip":
         cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", out, *settings, src]

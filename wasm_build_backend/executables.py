@@ -75,7 +75,9 @@ def build_scripts(
         if script.module not in modules:
             modules[script.module] = load_module(script.module)
         if script.engine == AUTO:
-            engine, why = choose_engine(modules[script.module], target, editable=editable)
+            engine, why = choose_engine(
+                modules[script.module], target, editable=editable, precompile=precompile
+            )
             say(f'{script.name}: {engine} engine (engine = "auto": {why})')
             script = replace(script, engine=engine)
         data_dirs: dict[str, str] = {}

@@ -3,7 +3,8 @@
 The wasm2c engine is preferred: its executables are one static file, start about ten
 times faster and run faster (docs/benchmarks.md). The wasmtime engine takes what wasm2c
 cannot: a proposal it does not translate, a module it cannot link, a build machine
-without WABT's wasm2c; and editable installs, which only it runs from the source tree.
+without WABT's wasm2c; editable installs, which only it runs from the source tree; and
+builds that ask for one of its `precompile` modes.
 
 `engine_problem` is the one place that knows what an engine cannot build;
 `choose_engine` walks `PREFERENCE` with it. A new kind of module (a component) or a
@@ -50,10 +51,16 @@ def engine_problem(engine: str, module: WasmModule, target: Target | None = None
 
 
 def choose_engine(
-    module: WasmModule, target: Target | None = None, *, editable: bool = False
+    module: WasmModule,
+    target: Target | None = None,
+    *,
+    editable: bool = False,
+    precompile: str | None = None,
 ) -> tuple[str, str]:
     """The engine `auto` gives a script of `module` built for `target`, and why, as a
-    phrase for the build's note."""
+    phrase for the build's note. `precompile` is the setting, when one was given."""
+    if precompile is not None:
+        return "wasmtime", f"precompile = {precompile} was asked for, a wasmtime engine mode"
     if editable:
         return "wasmtime", (
             "an editable install, whose executables run the module from the source tree "
