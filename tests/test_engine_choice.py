@@ -229,15 +229,17 @@ def test_inspect_says_what_each_engine_can_build_and_the_features() -> None:
         "exceptions",
         "tail-call",
     ]
-    assert data["engines"] == {
-        "wasm2c": {"can_build": True, "problem": None},
-        "wasmtime": {"can_build": True, "problem": None},
-    }
+    assert data["engines"] == {"wasmtime": {"builds": True}, "wasm2c": {"builds": True}}
     assert data["auto"]["engine"] == "wasm2c"
     text = run([*CLI, "inspect", FIXTURES / "gc.wasm"]).stdout
     assert "features: GC (garbage collection)\n" in text
-    assert "  wasm2c:   no: it uses the GC (garbage collection) proposal, which" in text
-    assert '  wasmtime: yes (engine = "auto", the default, picks it)\n' in text
+    assert "engines:  wasmtime (not wasm2c: it uses the GC (garbage collection) proposal" in text
+    assert 'default:  wasmtime (engine = "auto": wasm2c cannot build it: it uses the GC' in text
+    text = run([*CLI, "inspect", FIXTURES / "env-import.wasm"]).stdout
+    assert "(not wasm2c: it imports what no WASI preview1 host provides: env.answer" in text
+    text = run([*CLI, "inspect", HELLO]).stdout
+    assert "features: sign-extension operators, bulk memory\n" in text
+    assert "engines:  wasmtime, wasm2c\n" in text
+    assert 'default:  wasm2c (engine = "auto": the preferred engine, which can build' in text
     text = run([*CLI, "inspect", FIXTURES / "reactor.wasm"]).stdout
-    assert "  wasm2c:   no: not a WASI command module" in text
-    assert "  wasmtime: no: not a WASI command module" in text
+    assert "engines:  none\n" in text and "default:" not in text

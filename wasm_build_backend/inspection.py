@@ -9,19 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 from .config import AUTO
-from .engines.choice import PREFERENCE, choose_engine, engine_problem
+from .engines.choice import choose_engine, engine_problem
 from .wasmfile import FEATURES, WasmModule
 
 
 def report(module: WasmModule) -> dict[str, Any]:
     """The module, already validated by Wasmtime, as plain data."""
     engines: dict[str, dict[str, Any]] = {}
-    for engine in PREFERENCE:
+    for engine in ("wasmtime", "wasm2c"):
         if module.is_command:
             problem = engine_problem(engine, module)
         else:
-            problem = "not a WASI command module (no `_start` function)"
-        engines[engine] = {"can_build": problem is None, "problem": problem}
+            problem = "not a command module (no _start)"
+        engines[engine] = {"builds": True} if problem is None else {"builds": False, "why": problem}
     auto = None
     if module.is_command:
         engine, reason = choose_engine(module)
@@ -49,14 +49,15 @@ def format_report(data: dict[str, Any]) -> str:
     ]
     features = [f["description"] for f in data["features"]]
     lines.append(f"features: {', '.join(features) if features else 'none beyond WebAssembly 1.0'}")
-    lines.append("engines:")
-    width = max(len(name) for name in data["engines"]) + 1
-    chosen = data[AUTO]["engine"] if data[AUTO] else None
-    for name, verdict in data["engines"].items():
-        answer = "yes" if verdict["can_build"] else f"no: {verdict['problem']}"
-        if name == chosen:
-            answer += f' (engine = "{AUTO}", the default, picks it)'
-        lines.append(f"  {name + ':':<{width}} {answer}")
+    engines: dict[str, dict[str, Any]] = data["engines"]
+    text = ", ".join(name for name, e in engines.items() if e["builds"]) or "none"
+    if data["command"]:
+        text += "".join(f" (not {n}: {e['why']})" for n, e in engines.items() if not e["builds"])
+    lines.append(f"engines:  {text}")
+    if data[AUTO]:
+        lines.append(
+            f'default:  {data[AUTO]["engine"]} (engine = "{AUTO}": {data[AUTO]["reason"]})'
+        )
     by_module: dict[str, list[str]] = {}
     for imp in data["imports"]:
         by_module.setdefault(imp["module"], []).append(

@@ -644,6 +644,8 @@ def used_features(module: WasmModule) -> tuple[str, ...]:
     types, declarations and instructions show them. A core module only; Wasmtime has
     validated it, so anything malformed here is an instruction this reader does not know,
     after which the rest of that function body is skipped."""
+    if module.data[4:8] != CORE_VERSION:
+        return ()  # a component: its core modules are nested, and not read here
     r = _FeatureReader(module.data, module.path)
     r.pos = 8
     memories = tables = 0
@@ -713,7 +715,7 @@ def used_features(module: WasmModule) -> tuple[str, ...]:
                 r.found.add("bulk-memory")
             elif section == 13:
                 r.found.add("exceptions")
-        except (_Stop, BuildError):
+        except (_Stop, BuildError, IndexError):
             pass  # what this reader cannot follow in one section leaves the others readable
         r.pos = end
     if memories > 1:
