@@ -18,7 +18,8 @@
 #   wasm_install_executable(<name> [DESTINATION <dir>])
 #
 # The options are those of a `[tool.wasm-build-backend.scripts.<name>]` table and are
-# checked by the same code at configure time. The build runs
+# checked by the same code at configure time; ENGINE is auto (the default: wasm2c where
+# it can build the module, else wasmtime), wasm2c or wasmtime. The build runs
 # `python -m wasm_build_backend.integrations.cmake build`, which asks the backend's core
 # for the executable and its companion files (the runtime library, data folders) and
 # copies them unchanged into a staging folder. `wasm_install_executable` installs the

@@ -272,7 +272,8 @@ def test_bad_precompile_or_runtime_setting(tmp_path: Path, setting: str, expect:
     out = tmp_path / "dist"
     build = [sys.executable, "-m", "build", "--no-isolation", "--wheel", "--outdir", str(out)]
     proc = subprocess.run(
-        [*build, "-C", "target=win_arm64", "-C", setting, str(project)],
+        # Both are the wasmtime engine's settings.
+        [*build, "-C", "target=win_arm64", "-C", "engine=wasmtime", "-C", setting, str(project)],
         capture_output=True,
         text=True,
     )
