@@ -11,8 +11,9 @@ Linux aarch64 and musl, Wine for Windows x86_64.
 
 Usable from pytest (see test_wasi_testsuite.py) and as a script:
 
-    python tests/wasi_testsuite.py [--engine auto|wasm2c|wasmtime] [--target TAG] [--precompile MODE]
-                                   [--suite c,rust,assemblyscript] [-k NAME]
+    python tests/wasi_testsuite.py [--engine auto|wasm2c|wasmtime] [--target TAG]
+                                   [--precompile MODE] [--suite c,rust,assemblyscript]
+                                   [-k NAME]
 """
 
 from __future__ import annotations
