@@ -111,6 +111,8 @@ def finalize_distribution_options(dist: Any) -> None:
     # `scripts` list stays what it was (distutils' own scripts, if any).
     dist.scripts = dist.scripts or []
     dist.has_scripts = lambda: True
+    # The same for install_data, which the companion files go through.
+    dist.data_files = dist.data_files or []
     dist.has_data_files = lambda: True
     base_build = dist.get_command_class("build")
     base_install_scripts = dist.get_command_class("install_scripts")
