@@ -111,9 +111,11 @@ def finalize_distribution_options(dist: Any) -> None:
     # `scripts` list stays what it was (distutils' own scripts, if any).
     dist.scripts = dist.scripts or []
     dist.has_scripts = lambda: True
-    # The same for install_data, which the companion files go through.
+    # The same for install_data, which the companion files go through; editable wheels
+    # ask `has_data` (not distutils' `has_data_files`) before running it.
     dist.data_files = dist.data_files or []
     dist.has_data_files = lambda: True
+    dist.has_data = lambda: True
     base_build = dist.get_command_class("build")
     base_install_scripts = dist.get_command_class("install_scripts")
     base_install_data = dist.get_command_class("install_data")
