@@ -9,11 +9,16 @@ the reference and passes every test, so our executables must too.
 Executables for another platform run under an emulator (see emulation.py): qemu-user for
 Linux aarch64 and musl, Wine for Windows x86_64.
 
+With `--component`, every test module is first made a `wasi:cli/command` component with
+the WASI preview1 command adapter (componentize.py), and wasmtime-py runs that same
+component (reference_run.py) before the executable does: a test wasmtime-py fails is
+skipped (the adapter's limits are not ours to judge), every other one must pass.
+
 Usable from pytest (see test_wasi_testsuite.py) and as a script:
 
     python tests/wasi_testsuite.py [--engine auto|wasm2c|wasmtime] [--target TAG]
                                    [--precompile MODE] [--suite c,rust,assemblyscript]
-                                   [-k NAME]
+                                   [-k NAME] [--component]
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from componentize import NotAComponent, componentize_all
+from componentize import Unavailable as ComponentsUnavailable
 from emulation import Emulation, Unavailable, emulation
 
 from wasm_build_backend.cache import Cache
@@ -178,8 +185,11 @@ def _remove(path: Path) -> None:
 # ---- building ----
 
 
-def script_for(test: WasiTest, engine: str, target: Target | None = None) -> Script:
-    """The script `create-exe` would make of the test's module and sandbox."""
+def script_for(
+    test: WasiTest, engine: str, target: Target | None = None, module: Path | None = None
+) -> Script:
+    """The script `create-exe` would make of the test's module (or `module`, its
+    component) and sandbox."""
     # The root is a host path resolved when the program starts, relative to its cwd,
     # which is the test's folder: as `wasmtime run --dir ROOT::/` run there would.
     # Being relative keeps the executable independent of where the private copy lives,
@@ -191,7 +201,7 @@ def script_for(test: WasiTest, engine: str, target: Target | None = None) -> Scr
     env: str | tuple[str, ...] = "all"
     if target is not None and target.os == "windows":
         env = tuple(test.env)
-    return Script(test.name, test.module, engine, Sandbox(dirs=dirs, env=env))
+    return Script(test.name, module or test.module, engine, Sandbox(dirs=dirs, env=env))
 
 
 @contextlib.contextmanager
@@ -228,13 +238,25 @@ class Builder:
     out: Path
     verbose: bool = False
     precompile: str | None = None  # the backend's precompile mode; None: its default
+    # Component mode: each test module's component, or why wasm-tools could not make one.
+    components: Mapping[Path, Path | NotAComponent] | None = None
+
+    def module(self, test: WasiTest) -> Path:
+        """What the executable runs: the test's module, or its component."""
+        if self.components is None:
+            return test.module
+        found = self.components[test.module]
+        if isinstance(found, NotAComponent):
+            raise found
+        return found
 
     def build(self, test: WasiTest) -> Path:
         folder = self.out / test.suite
-        script = script_for(test, self.engine, self.target)
+        module = self.module(test)
+        script = script_for(test, self.engine, self.target, module)
         with _quiet(self.verbose):
             built = build_scripts(
-                test.module.parent,
+                module.parent,
                 [script],
                 self.target,
                 LAYOUT,
@@ -289,10 +311,14 @@ class Outcome:
     problems: tuple[str, ...]
     build_seconds: float = 0.0
     run_seconds: float = 0.0
+    skipped: str | None = None  # why the test does not count (component mode only)
 
     @property
     def passed(self) -> bool:
         return not self.problems
+
+
+REFERENCE = Path(__file__).resolve().parent / "reference_run.py"
 
 
 @dataclass(frozen=True)
@@ -314,8 +340,36 @@ class Runner:
             timeout=self.timeout,
         )
 
+    def reference(self, test: WasiTest, component: Path) -> list[str]:
+        """What differs from the test's expectations when wasmtime-py runs `component`."""
+        remove_cleanup_entries(self.suite_copy)
+        cmd = [sys.executable, str(REFERENCE), "--argv0", test.name]
+        if test.root is not None:
+            cmd += ["--dir", f"{test.root}::/"]
+        try:
+            proc = subprocess.run(
+                [*cmd, str(component), *test.args],
+                cwd=self.suite_copy / test.folder,
+                env=dict(test.env),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=self.timeout,
+            )
+        except subprocess.TimeoutExpired:
+            return [f"still running after {self.timeout:g} s"]
+        return compare(test, proc)
+
     def check(self, test: WasiTest) -> Outcome:
         start = time.perf_counter()
+        if self.builder.components is not None:
+            try:
+                component = self.builder.module(test)
+            except NotAComponent as e:
+                return Outcome(test, (), skipped=f"wasm-tools cannot make a component: {e}")
+            reference = self.reference(test, component)
+            if reference:
+                why = "wasmtime-py fails it too: " + "; ".join(reference)
+                return Outcome(test, (), time.perf_counter() - start, skipped=why)
         try:
             exe = self.builder.build(test)
         except BuildError as e:
@@ -337,13 +391,19 @@ def make_runner(
     suite_root: Path = SUITE_ROOT,
     verbose: bool = False,
     precompile: str | None = None,
+    components: bool = False,
 ) -> Runner:
     """A runner working in `scratch`: executables in `bin/`, the suite's copy in `suite/`,
-    emulators' files in `emulation/`."""
+    emulators' files in `emulation/`. `components`: run each test as a component (all
+    made first, in parallel and cached)."""
     target = target or host_target()
+    cache = cache or Cache()
     # Fail before building anything if the result cannot run here.
     emulation = run_command(target, scratch / "emulation")
-    builder = Builder(engine, target, cache or Cache(), scratch / "bin", verbose, precompile)
+    made = None
+    if components:
+        made = componentize_all([t.module for t in discover(suite_root)], cache)
+    builder = Builder(engine, target, cache, scratch / "bin", verbose, precompile, components=made)
     return Runner(builder, copy_suite(suite_root, scratch / "suite"), emulation)
 
 
@@ -363,10 +423,17 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--cache-dir", type=Path, help="build cache (default: the shared one)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     parser.add_argument("-v", "--verbose", action="store_true", help="show build progress")
+    parser.add_argument(
+        "--component",
+        action="store_true",
+        help="run each test as a component made with the preview1 command adapter",
+    )
     return parser.parse_args(argv)
 
 
 def _report(outcome: Outcome) -> str:
+    if outcome.skipped is not None:
+        return f"SKIP {outcome.test.id}\n    {outcome.skipped}"
     status = "PASS" if outcome.passed else "FAIL"
     times = f"{outcome.build_seconds:.2f} s build, {outcome.run_seconds:.2f} s run"
     line = f"{status} {outcome.test.id} ({times})"
@@ -391,11 +458,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             suite_root=args.suite_dir,
             verbose=args.verbose,
             precompile=args.precompile,
+            components=args.component,
         )
         for test in tests:
             outcomes.append(runner.check(test))
             print(_report(outcomes[-1]), flush=True)
-    except (BuildError, RunnerError) as e:
+    except (BuildError, RunnerError, ComponentsUnavailable) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     finally:
@@ -407,7 +475,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     run = sum(o.run_seconds for o in outcomes)
     print(f"build {build:.1f} s, run {run:.1f} s")
     failed = sum(not o.passed for o in outcomes)
-    print(f"{len(outcomes) - failed} passed, {failed} failed")
+    skipped = sum(o.skipped is not None for o in outcomes)
+    counts = f"{len(outcomes) - failed - skipped} passed, {failed} failed"
+    if args.component:
+        counts += f", {skipped} skipped (wasmtime-py fails them too)"
+    print(counts)
     return 1 if failed else 0
 
 
