@@ -8,12 +8,16 @@ component path in the launcher, each against `reference_run.py` where it can say
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, SAMPLES, reference_run, run
+from emulation import Unavailable, emulation
 from test_sandbox import create_exe, launch
+
+from wasm_build_backend.target import parse_tag
 
 GREET = SAMPLES / "component-hello" / "greet.wasm"
 
@@ -69,6 +73,39 @@ def test_precompile_modes(tmp_path: Path, mode: str) -> None:
         assert (proc.returncode, proc.stdout) == (0, "Hello, a b!\n"), proc.stderr
     cached = list((tmp_path / "cache").rglob("*.cwasm"))
     assert len(cached) == (1 if mode == "first-run" else 0)
+
+
+# Native code made under the target's emulator, and the first-run mode on another target.
+CROSS = [
+    ("manylinux_2_17_aarch64", "native"),
+    ("win_amd64", "native"),
+    ("musllinux_1_2_aarch64", "first-run"),
+]
+
+
+@pytest.mark.parametrize(("tag", "mode"), CROSS)
+def test_other_platforms(tmp_path: Path, tag: str, mode: str) -> None:
+    """Components build for other targets and run there (under qemu-user and Wine)."""
+    target = parse_tag(tag)
+    try:
+        emulator = emulation(target, tmp_path / "emulation")
+    except Unavailable as e:
+        pytest.skip(str(e))
+    exe = create_exe(
+        GREET, tmp_path / ("greet" + target.exe_suffix), "--target", tag, "--precompile", mode
+    )
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    wrote = emulator.run(
+        [exe, "--write", "out.txt", "made elsewhere"], cwd=work, env=env, stdin=subprocess.DEVNULL
+    )
+    assert wrote.returncode == 0, wrote.stderr
+    assert (work / "out.txt").read_text() == "made elsewhere\n"
+    said = emulator.run([exe, "a", "b"], cwd=work, env=env, stdin=subprocess.DEVNULL)
+    assert (said.returncode, said.stdout) == (0, b"Hello, a b!\n"), said.stderr
+    failed = emulator.run([exe, "--exit", "4"], cwd=work, env=env, stdin=subprocess.DEVNULL)
+    assert failed.returncode == 1
 
 
 PYPROJECT = """\
