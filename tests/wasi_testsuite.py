@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -48,6 +49,7 @@ from wasm_build_backend.errors import BuildError
 from wasm_build_backend.executables import build_scripts
 from wasm_build_backend.host import host_target
 from wasm_build_backend.layout import Layout
+from wasm_build_backend.runtime import RUNTIME_VERSION
 from wasm_build_backend.target import Target, parse_tag
 
 # ../shared/wasi-testsuite beside the checkout (as CI has it), or where the variable says.
@@ -156,6 +158,21 @@ def copy_suite(suite_root: Path, dest: Path) -> Path:
             _make_writable(Path(folder, name))
     _make_writable(dest)
     return dest
+
+
+def tree_digest(root: Path) -> str:
+    """A hash of a folder's names, links and file contents (for cache keys)."""
+    digest = hashlib.sha256()
+    for folder, dirs, files in sorted(os.walk(root)):
+        dirs.sort()
+        for name in sorted([*dirs, *files]):
+            path = Path(folder, name)
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            if path.is_symlink():
+                digest.update(b"->" + os.readlink(path).encode())
+            elif path.is_file():
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def _make_writable(path: Path) -> None:
@@ -329,6 +346,7 @@ class Runner:
     suite_copy: Path
     emulation: Emulation = field(default_factory=Emulation)
     timeout: float = TIMEOUT
+    suite_digest: str = ""  # of the suite's files but its modules: reference cache keys
 
     def execute(self, test: WasiTest, exe: Path) -> subprocess.CompletedProcess[bytes]:
         remove_cleanup_entries(self.suite_copy)
@@ -341,7 +359,34 @@ class Runner:
         )
 
     def reference(self, test: WasiTest, component: Path) -> list[str]:
-        """What differs from the test's expectations when wasmtime-py runs `component`."""
+        """What differs from the test's expectations when wasmtime-py runs `component`:
+        cached by everything that decides it (the component, the test, the suite's
+        files, the reference runner and the Wasmtime version), except a timeout."""
+        key = {
+            "component": hashlib.sha256(component.read_bytes()).hexdigest(),
+            "test": [test.folder, test.args, sorted(test.env.items()), test.root],
+            "expect": [test.exit_code, test.stdout, test.stderr],
+            "suite": self.suite_digest,
+            "runner": hashlib.sha256(REFERENCE.read_bytes()).hexdigest(),
+            "wasmtime": RUNTIME_VERSION,
+        }
+        cache = self.builder.cache
+        known = cache.path("references", key) / "problems.json"
+        if known.is_file():
+            found: list[str] = json.loads(known.read_text())
+            return found
+        problems = self._reference_run(test, component)
+        if problems is None:
+            return [f"still running after {self.timeout:g} s"]
+
+        def produce(folder: Path) -> None:
+            (folder / "problems.json").write_text(json.dumps(problems))
+
+        cache.entry("references", key, produce)
+        return problems
+
+    def _reference_run(self, test: WasiTest, component: Path) -> list[str] | None:
+        """wasmtime-py's run of the component, compared; None if it timed out."""
         remove_cleanup_entries(self.suite_copy)
         cmd = [sys.executable, str(REFERENCE), "--argv0", test.name]
         if test.root is not None:
@@ -356,7 +401,7 @@ class Runner:
                 timeout=self.timeout,
             )
         except subprocess.TimeoutExpired:
-            return [f"still running after {self.timeout:g} s"]
+            return None
         return compare(test, proc)
 
     def check(self, test: WasiTest) -> Outcome:
@@ -404,7 +449,8 @@ def make_runner(
     if components:
         made = componentize_all([t.module for t in discover(suite_root)], cache)
     builder = Builder(engine, target, cache, scratch / "bin", verbose, precompile, components=made)
-    return Runner(builder, copy_suite(suite_root, scratch / "suite"), emulation)
+    copy = copy_suite(suite_root, scratch / "suite")
+    return Runner(builder, copy, emulation, suite_digest=tree_digest(copy) if components else "")
 
 
 # ---- the script ----
