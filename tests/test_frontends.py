@@ -86,6 +86,9 @@ CASES: dict[str, list[Case]] = {
     ],
 }
 
+# Samples whose module is a component, which only the wasmtime engine runs.
+COMPONENT_SAMPLES = frozenset({"component-hello"})
+
 MODULES = {
     "component-hello": "greet.wasm",
     "hello": "hello.wasm",
