@@ -44,6 +44,10 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--argv0", required=True)
     parser.add_argument("--dir", action="append", default=[])
+    # Exactly these variables instead of this process's environment (which Python may
+    # have added to: LC_CTYPE when it coerces the C locale), as `wasmtime run --env`.
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--no-inherit-env", action="store_true")
     parser.add_argument("module")
     parser.add_argument("args", nargs=argparse.REMAINDER)
     ns = parser.parse_args()
@@ -52,7 +56,10 @@ def main() -> int:
     component = Path(ns.module).read_bytes()[:8] == COMPONENT_PREAMBLE
     wasi = wasmtime.WasiConfig()
     wasi.argv = [ns.argv0, *ns.args]
-    wasi.inherit_env()
+    if ns.no_inherit_env:
+        wasi.env = [tuple(item.split("=", 1)) for item in ns.env]  # type: ignore[misc]
+    else:
+        wasi.inherit_env()
     wasi.inherit_stdin()
     wasi.inherit_stdout()
     wasi.inherit_stderr()

@@ -358,8 +358,8 @@ class Runner:
             timeout=self.timeout,
         )
 
-    def reference(self, test: WasiTest, component: Path) -> list[str]:
-        """What differs from the test's expectations when wasmtime-py runs `component`:
+    def reference(self, test: WasiTest, component: Path) -> Reference:
+        """wasmtime-py's run of `component`, compared with the test's expectations:
         cached by everything that decides it (the component, the test, the suite's
         files, the reference runner and the Wasmtime version), except a timeout."""
         key = {
@@ -371,24 +371,27 @@ class Runner:
             "wasmtime": RUNTIME_VERSION,
         }
         cache = self.builder.cache
-        known = cache.path("references", key) / "problems.json"
+        known = cache.path("references", key) / "reference.json"
         if known.is_file():
-            found: list[str] = json.loads(known.read_text())
-            return found
-        problems = self._reference_run(test, component)
-        if problems is None:
-            return [f"still running after {self.timeout:g} s"]
+            found = json.loads(known.read_text())
+            return Reference(found["problems"], found["exit"], found["stdout"].encode("latin-1"))
+        ran = self._reference_run(test, component)
+        if ran is None:
+            return Reference([f"still running after {self.timeout:g} s"], None, b"")
 
         def produce(folder: Path) -> None:
-            (folder / "problems.json").write_text(json.dumps(problems))
+            saved = {"problems": ran.problems, "exit": ran.exit_code}
+            saved["stdout"] = ran.stdout.decode("latin-1")
+            (folder / "reference.json").write_text(json.dumps(saved))
 
         cache.entry("references", key, produce)
-        return problems
+        return ran
 
-    def _reference_run(self, test: WasiTest, component: Path) -> list[str] | None:
-        """wasmtime-py's run of the component, compared; None if it timed out."""
+    def _reference_run(self, test: WasiTest, component: Path) -> Reference | None:
+        """wasmtime-py's run of the component; None if it timed out."""
         remove_cleanup_entries(self.suite_copy)
-        cmd = [sys.executable, str(REFERENCE), "--argv0", test.name]
+        cmd = [sys.executable, str(REFERENCE), "--argv0", test.name, "--no-inherit-env"]
+        cmd += [f"--env={k}={v}" for k, v in test.env.items()]
         if test.root is not None:
             cmd += ["--dir", f"{test.root}::/"]
         try:
@@ -402,29 +405,48 @@ class Runner:
             )
         except subprocess.TimeoutExpired:
             return None
-        return compare(test, proc)
+        return Reference(compare(test, proc), proc.returncode, proc.stdout)
 
     def check(self, test: WasiTest) -> Outcome:
         start = time.perf_counter()
+        reference = None
         if self.builder.components is not None:
             try:
                 component = self.builder.module(test)
             except NotAComponent as e:
                 return Outcome(test, (), skipped=f"wasm-tools cannot make a component: {e}")
             reference = self.reference(test, component)
-            if reference:
-                why = "wasmtime-py fails it too: " + "; ".join(reference)
-                return Outcome(test, (), time.perf_counter() - start, skipped=why)
         try:
             exe = self.builder.build(test)
         except BuildError as e:
             return Outcome(test, (f"build failed: {e}",), time.perf_counter() - start)
         built = time.perf_counter()
+        proc = None
         try:
-            problems = compare(test, self.execute(test, exe))
+            proc = self.execute(test, exe)
+            problems = compare(test, proc)
         except subprocess.TimeoutExpired:
             problems = [f"still running after {self.timeout:g} s"]
-        return Outcome(test, tuple(problems), built - start, time.perf_counter() - built)
+        times = (built - start, time.perf_counter() - built)
+        if reference is not None and reference.problems:
+            # Not counted; still, say whether the executable did what wasmtime-py did.
+            same = proc is not None and (proc.returncode, proc.stdout) == (
+                reference.exit_code,
+                reference.stdout,
+            )
+            ours = "the same" if same else f"exit {proc.returncode if proc else None}, other"
+            why = f"wasmtime-py fails it too ({ours} exit status and stdout here): "
+            return Outcome(test, (), *times, skipped=why + "; ".join(reference.problems))
+        return Outcome(test, tuple(problems), *times)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What wasmtime-py's run gave: the differences from the test's expectations."""
+
+    problems: list[str]
+    exit_code: int | None
+    stdout: bytes
 
 
 def make_runner(
