@@ -329,6 +329,9 @@ class Outcome:
     build_seconds: float = 0.0
     run_seconds: float = 0.0
     skipped: str | None = None  # why the test does not count (component mode only)
+    # Skipped as wasmtime-py fails it: whether the executable's exit status and stdout
+    # are still wasmtime-py's.
+    matches_reference: bool | None = None
 
     @property
     def passed(self) -> bool:
@@ -436,7 +439,8 @@ class Runner:
             )
             ours = "the same" if same else f"exit {proc.returncode if proc else None}, other"
             why = f"wasmtime-py fails it too ({ours} exit status and stdout here): "
-            return Outcome(test, (), *times, skipped=why + "; ".join(reference.problems))
+            why += "; ".join(reference.problems)
+            return Outcome(test, (), *times, skipped=why, matches_reference=same)
         return Outcome(test, tuple(problems), *times)
 
 
