@@ -4,8 +4,9 @@
 # Linux aarch64, musl's loaders for musllinux, Wine for Windows; `file`, which the demo
 # uses; and npm, which fetches jco's WASI preview1 adapter to make the WASI test suite's
 # components (tests/componentize.py; any Node.js with npm will do). tests/run.sh runs
-# this first; it installs with apt-get when run as root on a Debian-like system, and otherwise only says what is missing (the test summary then
-# lists the tests skipped for it). Installing takes a minute or two and about 1.5 GB.
+# this first; it installs with apt-get when run as root on a Debian-like system, and
+# otherwise only says what is missing (the test summary then lists the tests skipped for
+# it). Installing takes a minute or two and about 1.5 GB.
 set -euo pipefail
 
 have_all() {
