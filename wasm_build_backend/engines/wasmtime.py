@@ -80,16 +80,26 @@ def engine_settings(sandbox: Sandbox, precompile: str = "native") -> tuple[Setti
     return tuple(settings)
 
 
-def validate(module: WasmModule) -> None:
-    """Wasmtime's validation, with every proposal the launcher enables."""
+def validate(module: WasmModule, cache: Cache | None = None) -> None:
+    """Wasmtime's validation, with every proposal the launcher enables.
+
+    A component cannot be validated without compiling it, which takes seconds for a
+    large one: with `cache`, a component that passed once is not compiled again."""
+    if module.is_component and cache is not None:
+        settings = [[s.function, s.value] for s in engine_settings(Sandbox())]
+        key = {"sha256": module.sha256, "wasmtime": RUNTIME_VERSION, "settings": settings}
+        cache.entry("valid-components", key, lambda _folder: _validate(module))
+        return
+    _validate(module)
+
+
+def _validate(module: WasmModule) -> None:
     import wasmtime
     import wasmtime.component
 
     engine = python_engine(engine_settings(Sandbox()), None)
     try:
         if module.is_component:
-            # No validation without compiling for components; compiling takes about
-            # 0.1 s for a small command, and the precompile step's cache is separate.
             wasmtime.component.Component(engine, module.data)  # type: ignore[arg-type]
         else:
             wasmtime.Module.validate(engine, module.data)  # type: ignore[arg-type]
