@@ -69,6 +69,11 @@ CASES = {
         ],
         {"web.wasm": FIXTURES / "component-http.wasm"},
     ),
+    "invalid-component": Bad(
+        with_scripts('tool = "c.wasm"'),
+        ["c.wasm", "invalid WebAssembly component", "type mismatch: expected i32, found i64"],
+        {"c.wasm": FIXTURES / "component-invalid.wasm"},
+    ),
     "component-with-wasm2c": Bad(
         with_scripts('tool = { module = "c.wasm", engine = "wasm2c" }'),
         [
