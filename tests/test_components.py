@@ -7,6 +7,7 @@ component path in the launcher, each against `reference_run.py` where it can say
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -170,3 +171,25 @@ def test_data_tmp_and_env_list(installed: Path, tmp_path: Path) -> None:
     assert list(tmpdir.iterdir()) == []  # the private folder is gone after exit
     assert launch(exe, "--env", "GREETING", cwd=tmp_path, env=env).stdout == "GREETING=hi\n"
     assert launch(exe, "--env", "OTHER", cwd=tmp_path, env=env).stdout == "OTHER is unset\n"
+
+
+def test_inspect_shows_the_world() -> None:
+    cli = [sys.executable, "-m", "wasm_build_backend", "inspect"]
+    text = run([*cli, GREET]).stdout
+    assert text.startswith(f"component: {GREET}\n"), text
+    assert "WASI:     0.2 (preview2)\n" in text
+    assert "command:  yes (exports wasi:cli/run@0.2.12)\n" in text
+    assert "engines:  wasmtime (not wasm2c: it is a WebAssembly component" in text
+    assert 'default:  wasmtime (engine = "auto": wasm2c cannot build it: it is a WebAssemb' in text
+    assert "imports:  15\n  wasi:cli/environment@0.2.12\n" in text
+    assert text.endswith("exports:  1\n  wasi:cli/run@0.2.12\n"), text
+    data = json.loads(run([*cli, "--json", GREET]).stdout)
+    run_export = "wasi:cli/run@0.2.12"
+    assert (data["kind"], data["run"], data["command"]) == ("component", run_export, True)
+    preopens = {"module": "wasi:filesystem/preopens@0.2.12", "name": "", "kind": "instance"}
+    assert preopens in data["imports"]
+    text = run([*cli, FIXTURES / "component-http.wasm"]).stdout
+    assert "engines:  none (it imports what the WASI 0.2 runtime lacks: wasi:http/outgoing" in text
+    text = run([*cli, FIXTURES / "component-library.wasm"]).stdout
+    assert "command:  no: nothing to run\nengines:  none\n" in text
+    assert text.endswith("exports:  1\n  add (func)\n"), text

@@ -199,7 +199,15 @@ def test_sample_builds_installs_and_runs(
         assert len(list(out.glob("*.tar.gz"))) == 1
     names = zipfile.ZipFile(wheels[0]).namelist()
     runtime = [n for n in names if n.rsplit("/", 1)[-1].startswith("wasmtime-")]
-    if engine is None:
+    if engine is None and sample in COMPONENT_SAMPLES:
+        # The default gave a component the wasmtime engine, the only one that runs it.
+        if frontend != "pip":
+            output = proc.stdout + proc.stderr
+            for script in scripts(sample):
+                note = f'wasm-build-backend: {script}: wasmtime engine (engine = "auto": '
+                assert output.count(note) == 1, output
+        assert runtime, names
+    elif engine is None:
         # The default gave every script the wasm2c engine, said so once per script in the
         # build's output (pip shows a backend's output only with -v), and nothing else
         # is in the wheel: no runtime library.
