@@ -215,6 +215,11 @@ ENABLERS = (
         "(or put it at ../shared/wasi-testsuite)",
     ),
     (
+        re.compile(r"npm"),
+        "npm, which fetches jco's WASI preview1 adapter for the test suite's components",
+        "sudo bash tests/install-system-tools.sh   (or install Node.js with npm)",
+    ),
+    (
         re.compile(r"wabt|wasm2c engine needs|Python 3\.11"),
         "the wasm2c engine, whose WABT wheels need Python 3.11+",
         "rm -rf .venv && PYTHON=python3.11 bash tests/run.sh",

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The system programs the tests use to run executables built for other platforms
 # (tests/emulation.py): qemu-user with an arm64 glibc sysroot (loader, libc, libgcc_s) for
-# Linux aarch64, musl's loaders for musllinux, Wine for Windows; and `file`, which the demo
-# uses. tests/run.sh runs this first; it installs with apt-get when run as root on a
-# Debian-like system, and otherwise only says what is missing (the test summary then
-# lists the tests skipped for it). Installing takes a minute or two and about 1.5 GB.
+# Linux aarch64, musl's loaders for musllinux, Wine for Windows; `file`, which the demo
+# uses; and npm, which fetches jco's WASI preview1 adapter to make the WASI test suite's
+# components (tests/componentize.py; any Node.js with npm will do). tests/run.sh runs
+# this first; it installs with apt-get when run as root on a Debian-like system, and
+# otherwise only says what is missing (the test summary then lists the tests skipped for
+# it). Installing takes a minute or two and about 1.5 GB.
 set -euo pipefail
 
 have_all() {
     command -v file >/dev/null && command -v qemu-aarch64-static >/dev/null &&
+        command -v npm >/dev/null &&
         { [ -x /usr/lib/wine/wine64 ] || command -v wine64 >/dev/null; } &&
         [ -e /usr/aarch64-linux-gnu/lib/libgcc_s.so.1 ] &&
         [ -e /lib/ld-musl-x86_64.so.1 ] && [ -e /lib/ld-musl-aarch64.so.1 ]
@@ -18,8 +21,8 @@ if have_all; then
     exit 0
 fi
 if ! command -v apt-get >/dev/null || [ "$(id -u)" != 0 ]; then
-    echo "tests/install-system-tools.sh: qemu-user, Wine or musl missing; tests that run" \
-        "other platforms' executables will be skipped (as root: bash tests/install-system-tools.sh)" >&2
+    echo "tests/install-system-tools.sh: qemu-user, Wine, musl or npm missing; tests that run" \
+        "other platforms' executables or need npm will be skipped (as root: bash tests/install-system-tools.sh)" >&2
     exit 0
 fi
 echo "tests/install-system-tools.sh: installing qemu-user, Wine, musl and arm64 libraries with apt-get" >&2
@@ -32,4 +35,4 @@ apt_get() {
 apt_get update -qq
 apt_get install -y -qq \
     file qemu-user-static libc6-arm64-cross libgcc-s1-arm64-cross \
-    musl musl:arm64 wine64 >/dev/null
+    musl musl:arm64 wine64 $(command -v npm >/dev/null || echo npm) >/dev/null

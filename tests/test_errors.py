@@ -48,8 +48,41 @@ CASES = {
     ),
     "component": Bad(
         with_scripts('tool = "c.wasm"'),
-        ["c.wasm", "component (WASI preview2)", "not supported yet"],
+        ["c.wasm", "a WebAssembly component that is not a WASI command", "`wasi:cli/run`"],
         {"c.wasm": FIXTURES / "component.wasm"},
+    ),
+    "component-library": Bad(
+        with_scripts('tool = "lib.wasm"'),
+        [
+            "lib.wasm",
+            "a WebAssembly component that is not a WASI command",
+            "does not export `wasi:cli/run` (it exports add (func))",
+        ],
+        {"lib.wasm": FIXTURES / "component-library.wasm"},
+    ),
+    "component-unprovided-import": Bad(
+        with_scripts('tool = "web.wasm"'),
+        [
+            "web.wasm",
+            "a WebAssembly component importing what the WASI 0.2 runtime does not provide: "
+            "wasi:http/outgoing-handler@0.2.0 (",
+        ],
+        {"web.wasm": FIXTURES / "component-http.wasm"},
+    ),
+    "invalid-component": Bad(
+        with_scripts('tool = "c.wasm"'),
+        ["c.wasm", "invalid WebAssembly component", "type mismatch: expected i32, found i64"],
+        {"c.wasm": FIXTURES / "component-invalid.wasm"},
+    ),
+    "component-with-wasm2c": Bad(
+        with_scripts('tool = { module = "c.wasm", engine = "wasm2c" }'),
+        [
+            "c.wasm",
+            "the wasm2c engine cannot build this module: it is a WebAssembly component, "
+            "and wasm2c translates only core modules",
+            'use engine = "wasmtime"',
+        ],
+        {"c.wasm": FIXTURES / "component-fail.wasm"},
     ),
     "unknown-tool-key": Bad(
         with_scripts('tool = "hello.wasm"') + "[tool.wasm-build-backend]\n",
@@ -175,7 +208,15 @@ def test_bad_input_through_build_frontend(case: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "case", ["missing-module", "invalid-module", "component", "clashing-script-names"]
+    "case",
+    [
+        "missing-module",
+        "invalid-module",
+        "component",
+        "component-unprovided-import",
+        "component-with-wasm2c",
+        "clashing-script-names",
+    ],
 )
 def test_bad_input_through_cli(case: str, tmp_path: Path) -> None:
     bad = CASES[case]

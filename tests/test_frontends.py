@@ -36,6 +36,20 @@ class Case:
 
 
 CASES: dict[str, list[Case]] = {
+    # A wasi:cli/command component, against wasmtime-py's component linker.
+    "component-hello": [
+        Case("greet"),
+        Case("greet", ["big", "world"]),
+        Case("greet", ["--exit", "0"]),
+        Case("greet", ["--exit", "3"]),
+        Case("greet", ["--argv0"]),
+        Case("greet", ["--write", "out.txt", "some text"]),
+        Case("greet", ["--read", "in.txt"], files={"in.txt": "line 1\nline 2\n"}),
+        Case("greet", ["--read", "missing.txt"]),
+        Case("greet", ["--read", "../outside.txt"]),
+        Case("greet", ["--stdin"], stdin="one two\nthree\n"),
+        Case("greet", ["--env", "GREETING"], env={"GREETING": "hi"}),
+    ],
     "hello": [
         Case("hello"),
         Case("hello", ["big", "world"]),
@@ -72,7 +86,11 @@ CASES: dict[str, list[Case]] = {
     ],
 }
 
+# Samples whose module is a component, which only the wasmtime engine runs.
+COMPONENT_SAMPLES = frozenset({"component-hello"})
+
 MODULES = {
+    "component-hello": "greet.wasm",
     "hello": "hello.wasm",
     "filetool": "filetool.wasm",
     "stdin-env": "wcenv.wasm",
@@ -80,8 +98,12 @@ MODULES = {
 }
 
 
-# A reference run and the names of the files it left in its folder.
-Reference = tuple["subprocess.CompletedProcess[str]", list[str]]
+# A reference run and the files it left in its folder, with their contents.
+Reference = tuple["subprocess.CompletedProcess[str]", list[tuple[str, bytes]]]
+
+
+def _left_in(folder: Path) -> list[tuple[str, bytes]]:
+    return sorted((p.name, p.read_bytes() if p.is_file() else b"") for p in folder.iterdir())
 
 
 def _case_folder(folder: Path, case: Case) -> Path:
@@ -117,7 +139,7 @@ def check_cases(
         native = subprocess.run(
             [argv0, *case.args], cwd=cwd, input=case.stdin, capture_output=True, text=True, env=env
         )
-        native_files = sorted(p.name for p in cwd.iterdir())
+        native_files = _left_in(cwd)
         where = f"{sample}: {case.script} {case.args}"
         if case.expect_stdout is not None:
             assert native.stdout == case.expect_stdout, where
@@ -132,7 +154,7 @@ def check_cases(
             ref = reference_run(
                 module, case.args, argv0=argv0, cwd=ref_cwd, stdin=case.stdin, env=env
             )
-            memo[sample, i] = (ref, sorted(p.name for p in ref_cwd.iterdir()))
+            memo[sample, i] = (ref, _left_in(ref_cwd))
         ref, ref_files = memo[sample, i]
         assert (native.returncode, native.stdout, native.stderr) == (
             ref.returncode,
@@ -177,7 +199,15 @@ def test_sample_builds_installs_and_runs(
         assert len(list(out.glob("*.tar.gz"))) == 1
     names = zipfile.ZipFile(wheels[0]).namelist()
     runtime = [n for n in names if n.rsplit("/", 1)[-1].startswith("wasmtime-")]
-    if engine is None:
+    if engine is None and sample in COMPONENT_SAMPLES:
+        # The default gave a component the wasmtime engine, the only one that runs it.
+        if frontend != "pip":
+            output = proc.stdout + proc.stderr
+            for script in scripts(sample):
+                note = f'wasm-build-backend: {script}: wasmtime engine (engine = "auto": '
+                assert output.count(note) == 1, output
+        assert runtime, names
+    elif engine is None:
         # The default gave every script the wasm2c engine, said so once per script in the
         # build's output (pip shows a backend's output only with -v), and nothing else
         # is in the wheel: no runtime library.

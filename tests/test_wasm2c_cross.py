@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, SAMPLES, assert_flat_scripts, reference_run, run, unpack_wheel
 from emulation import Emulation, Unavailable, emulation
-from test_frontends import CASES, MODULES
+from test_frontends import CASES, COMPONENT_SAMPLES, MODULES
 from test_targets import bundled_licences, expected_licences, members
 from test_wasm2c import ESCAPES, PERM, TRAP_CASES, make_sandbox, tree
 
@@ -205,7 +205,7 @@ def test_timeout_and_memory_limit(
 RUN_HERE = (*TARGETS, "musllinux_1_2_x86_64", "manylinux_2_17_x86_64")
 
 
-@pytest.mark.parametrize("sample", sorted(CASES))
+@pytest.mark.parametrize("sample", sorted(set(CASES) - COMPONENT_SAMPLES))
 def test_every_sample_builds_for_every_platform_and_runs_like_wasmtime(
     sample: str, platform: Callable[[str], tuple[Target, Emulation, Path]], tmp_path: Path
 ) -> None:

@@ -9,17 +9,23 @@ the reference and passes every test, so our executables must too.
 Executables for another platform run under an emulator (see emulation.py): qemu-user for
 Linux aarch64 and musl, Wine for Windows x86_64.
 
+With `--component`, every test module is first made a `wasi:cli/command` component with
+the WASI preview1 command adapter (componentize.py), and wasmtime-py runs that same
+component (reference_run.py) before the executable does: a test wasmtime-py fails is
+skipped (the adapter's limits are not ours to judge), every other one must pass.
+
 Usable from pytest (see test_wasi_testsuite.py) and as a script:
 
     python tests/wasi_testsuite.py [--engine auto|wasm2c|wasmtime] [--target TAG]
                                    [--precompile MODE] [--suite c,rust,assemblyscript]
-                                   [-k NAME]
+                                   [-k NAME] [--component]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -33,6 +39,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from componentize import NotAComponent, componentize_all
+from componentize import Unavailable as ComponentsUnavailable
 from emulation import Emulation, Unavailable, emulation
 
 from wasm_build_backend.cache import Cache
@@ -41,6 +49,7 @@ from wasm_build_backend.errors import BuildError
 from wasm_build_backend.executables import build_scripts
 from wasm_build_backend.host import host_target
 from wasm_build_backend.layout import Layout
+from wasm_build_backend.runtime import RUNTIME_VERSION
 from wasm_build_backend.target import Target, parse_tag
 
 # ../shared/wasi-testsuite beside the checkout (as CI has it), or where the variable says.
@@ -151,6 +160,21 @@ def copy_suite(suite_root: Path, dest: Path) -> Path:
     return dest
 
 
+def tree_digest(root: Path) -> str:
+    """A hash of a folder's names, links and file contents (for cache keys)."""
+    digest = hashlib.sha256()
+    for folder, dirs, files in sorted(os.walk(root)):
+        dirs.sort()
+        for name in sorted([*dirs, *files]):
+            path = Path(folder, name)
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            if path.is_symlink():
+                digest.update(b"->" + os.readlink(path).encode())
+            elif path.is_file():
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def _make_writable(path: Path) -> None:
     if not path.is_symlink():
         path.chmod(path.stat().st_mode | stat.S_IWUSR)
@@ -178,8 +202,11 @@ def _remove(path: Path) -> None:
 # ---- building ----
 
 
-def script_for(test: WasiTest, engine: str, target: Target | None = None) -> Script:
-    """The script `create-exe` would make of the test's module and sandbox."""
+def script_for(
+    test: WasiTest, engine: str, target: Target | None = None, module: Path | None = None
+) -> Script:
+    """The script `create-exe` would make of the test's module (or `module`, its
+    component) and sandbox."""
     # The root is a host path resolved when the program starts, relative to its cwd,
     # which is the test's folder: as `wasmtime run --dir ROOT::/` run there would.
     # Being relative keeps the executable independent of where the private copy lives,
@@ -191,7 +218,7 @@ def script_for(test: WasiTest, engine: str, target: Target | None = None) -> Scr
     env: str | tuple[str, ...] = "all"
     if target is not None and target.os == "windows":
         env = tuple(test.env)
-    return Script(test.name, test.module, engine, Sandbox(dirs=dirs, env=env))
+    return Script(test.name, module or test.module, engine, Sandbox(dirs=dirs, env=env))
 
 
 @contextlib.contextmanager
@@ -228,13 +255,25 @@ class Builder:
     out: Path
     verbose: bool = False
     precompile: str | None = None  # the backend's precompile mode; None: its default
+    # Component mode: each test module's component, or why wasm-tools could not make one.
+    components: Mapping[Path, Path | NotAComponent] | None = None
+
+    def module(self, test: WasiTest) -> Path:
+        """What the executable runs: the test's module, or its component."""
+        if self.components is None:
+            return test.module
+        found = self.components[test.module]
+        if isinstance(found, NotAComponent):
+            raise found
+        return found
 
     def build(self, test: WasiTest) -> Path:
         folder = self.out / test.suite
-        script = script_for(test, self.engine, self.target)
+        module = self.module(test)
+        script = script_for(test, self.engine, self.target, module)
         with _quiet(self.verbose):
             built = build_scripts(
-                test.module.parent,
+                module.parent,
                 [script],
                 self.target,
                 LAYOUT,
@@ -289,10 +328,17 @@ class Outcome:
     problems: tuple[str, ...]
     build_seconds: float = 0.0
     run_seconds: float = 0.0
+    skipped: str | None = None  # why the test does not count (component mode only)
+    # Skipped as wasmtime-py fails it: whether the executable's exit status and stdout
+    # are still wasmtime-py's.
+    matches_reference: bool | None = None
 
     @property
     def passed(self) -> bool:
         return not self.problems
+
+
+REFERENCE = Path(__file__).resolve().parent / "reference_run.py"
 
 
 @dataclass(frozen=True)
@@ -303,6 +349,7 @@ class Runner:
     suite_copy: Path
     emulation: Emulation = field(default_factory=Emulation)
     timeout: float = TIMEOUT
+    suite_digest: str = ""  # of the suite's files but its modules: reference cache keys
 
     def execute(self, test: WasiTest, exe: Path) -> subprocess.CompletedProcess[bytes]:
         remove_cleanup_entries(self.suite_copy)
@@ -314,18 +361,96 @@ class Runner:
             timeout=self.timeout,
         )
 
+    def reference(self, test: WasiTest, component: Path) -> Reference:
+        """wasmtime-py's run of `component`, compared with the test's expectations:
+        cached by everything that decides it (the component, the test, the suite's
+        files, the reference runner and the Wasmtime version), except a timeout."""
+        key = {
+            "component": hashlib.sha256(component.read_bytes()).hexdigest(),
+            "test": [test.folder, test.args, sorted(test.env.items()), test.root],
+            "expect": [test.exit_code, test.stdout, test.stderr],
+            "suite": self.suite_digest,
+            "runner": hashlib.sha256(REFERENCE.read_bytes()).hexdigest(),
+            "wasmtime": RUNTIME_VERSION,
+        }
+        cache = self.builder.cache
+        known = cache.path("references", key) / "reference.json"
+        if known.is_file():
+            found = json.loads(known.read_text())
+            return Reference(found["problems"], found["exit"], found["stdout"].encode("latin-1"))
+        ran = self._reference_run(test, component)
+        if ran is None:
+            return Reference([f"still running after {self.timeout:g} s"], None, b"")
+
+        def produce(folder: Path) -> None:
+            saved = {"problems": ran.problems, "exit": ran.exit_code}
+            saved["stdout"] = ran.stdout.decode("latin-1")
+            (folder / "reference.json").write_text(json.dumps(saved))
+
+        cache.entry("references", key, produce)
+        return ran
+
+    def _reference_run(self, test: WasiTest, component: Path) -> Reference | None:
+        """wasmtime-py's run of the component; None if it timed out."""
+        remove_cleanup_entries(self.suite_copy)
+        cmd = [sys.executable, str(REFERENCE), "--argv0", test.name, "--no-inherit-env"]
+        cmd += [f"--env={k}={v}" for k, v in test.env.items()]
+        if test.root is not None:
+            cmd += ["--dir", f"{test.root}::/"]
+        try:
+            proc = subprocess.run(
+                [*cmd, str(component), *test.args],
+                cwd=self.suite_copy / test.folder,
+                env=dict(test.env),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=self.timeout,
+            )
+        except subprocess.TimeoutExpired:
+            return None
+        return Reference(compare(test, proc), proc.returncode, proc.stdout)
+
     def check(self, test: WasiTest) -> Outcome:
         start = time.perf_counter()
+        reference = None
+        if self.builder.components is not None:
+            try:
+                component = self.builder.module(test)
+            except NotAComponent as e:
+                return Outcome(test, (), skipped=f"wasm-tools cannot make a component: {e}")
+            reference = self.reference(test, component)
         try:
             exe = self.builder.build(test)
         except BuildError as e:
             return Outcome(test, (f"build failed: {e}",), time.perf_counter() - start)
         built = time.perf_counter()
+        proc = None
         try:
-            problems = compare(test, self.execute(test, exe))
+            proc = self.execute(test, exe)
+            problems = compare(test, proc)
         except subprocess.TimeoutExpired:
             problems = [f"still running after {self.timeout:g} s"]
-        return Outcome(test, tuple(problems), built - start, time.perf_counter() - built)
+        times = (built - start, time.perf_counter() - built)
+        if reference is not None and reference.problems:
+            # Not counted; still, say whether the executable did what wasmtime-py did.
+            same = proc is not None and (proc.returncode, proc.stdout) == (
+                reference.exit_code,
+                reference.stdout,
+            )
+            ours = "the same" if same else f"exit {proc.returncode if proc else None}, other"
+            why = f"wasmtime-py fails it too ({ours} exit status and stdout here): "
+            why += "; ".join(reference.problems)
+            return Outcome(test, (), *times, skipped=why, matches_reference=same)
+        return Outcome(test, tuple(problems), *times)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What wasmtime-py's run gave: the differences from the test's expectations."""
+
+    problems: list[str]
+    exit_code: int | None
+    stdout: bytes
 
 
 def make_runner(
@@ -337,14 +462,21 @@ def make_runner(
     suite_root: Path = SUITE_ROOT,
     verbose: bool = False,
     precompile: str | None = None,
+    components: bool = False,
 ) -> Runner:
     """A runner working in `scratch`: executables in `bin/`, the suite's copy in `suite/`,
-    emulators' files in `emulation/`."""
+    emulators' files in `emulation/`. `components`: run each test as a component (all
+    made first, in parallel and cached)."""
     target = target or host_target()
+    cache = cache or Cache()
     # Fail before building anything if the result cannot run here.
     emulation = run_command(target, scratch / "emulation")
-    builder = Builder(engine, target, cache or Cache(), scratch / "bin", verbose, precompile)
-    return Runner(builder, copy_suite(suite_root, scratch / "suite"), emulation)
+    made = None
+    if components:
+        made = componentize_all([t.module for t in discover(suite_root)], cache)
+    builder = Builder(engine, target, cache, scratch / "bin", verbose, precompile, components=made)
+    copy = copy_suite(suite_root, scratch / "suite")
+    return Runner(builder, copy, emulation, suite_digest=tree_digest(copy) if components else "")
 
 
 # ---- the script ----
@@ -363,10 +495,17 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--cache-dir", type=Path, help="build cache (default: the shared one)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     parser.add_argument("-v", "--verbose", action="store_true", help="show build progress")
+    parser.add_argument(
+        "--component",
+        action="store_true",
+        help="run each test as a component made with the preview1 command adapter",
+    )
     return parser.parse_args(argv)
 
 
 def _report(outcome: Outcome) -> str:
+    if outcome.skipped is not None:
+        return f"SKIP {outcome.test.id}\n    {outcome.skipped}"
     status = "PASS" if outcome.passed else "FAIL"
     times = f"{outcome.build_seconds:.2f} s build, {outcome.run_seconds:.2f} s run"
     line = f"{status} {outcome.test.id} ({times})"
@@ -391,11 +530,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             suite_root=args.suite_dir,
             verbose=args.verbose,
             precompile=args.precompile,
+            components=args.component,
         )
         for test in tests:
             outcomes.append(runner.check(test))
             print(_report(outcomes[-1]), flush=True)
-    except (BuildError, RunnerError) as e:
+    except (BuildError, RunnerError, ComponentsUnavailable) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     finally:
@@ -407,7 +547,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     run = sum(o.run_seconds for o in outcomes)
     print(f"build {build:.1f} s, run {run:.1f} s")
     failed = sum(not o.passed for o in outcomes)
-    print(f"{len(outcomes) - failed} passed, {failed} failed")
+    skipped = sum(o.skipped is not None for o in outcomes)
+    counts = f"{len(outcomes) - failed - skipped} passed, {failed} failed"
+    if args.component:
+        counts += f", {skipped} skipped (wasmtime-py fails them too)"
+    print(counts)
     return 1 if failed else 0
 
 

@@ -36,12 +36,12 @@ class ScriptsFolder:
         return [*self.executables.values(), *self.companions.values()]
 
 
-def load_module(path: Path) -> WasmModule:
+def load_module(path: Path, cache: Cache | None = None) -> WasmModule:
     """Read, check and validate a module: every problem is reported against its file."""
     from .engines.wasmtime import validate
 
     module = read_module(path)
-    validate(module)
+    validate(module, cache)
     module.check_command()
     return module
 
@@ -73,7 +73,7 @@ def build_scripts(
     licences: dict[str, Path] = {}
     for script in scripts:
         if script.module not in modules:
-            modules[script.module] = load_module(script.module)
+            modules[script.module] = load_module(script.module, cache)
         if script.engine == AUTO:
             engine, why = choose_engine(
                 modules[script.module], target, editable=editable, precompile=precompile

@@ -1,5 +1,8 @@
 """`inspect`: what a module is, what it uses, and which engines can build it.
 
+A component is reported by its world: the interfaces it imports and exports, whether it
+exports `wasi:cli/run`, and which of its imports the WASI 0.2 runtime lacks.
+
 `report` gathers everything as plain data (strings, numbers, lists, dicts), which
 `inspect --json` prints as it is and `format_report` lays out for a reader.
 """
@@ -13,20 +16,32 @@ from .engines.choice import choose_engine, engine_problem
 from .wasmfile import FEATURES, WasmModule
 
 
+def _not_runnable(module: WasmModule) -> str | None:
+    """Why no engine can run the file as a program, or None."""
+    if not module.is_command:
+        if module.is_component:
+            return "not a command component (no wasi:cli/run export)"
+        return "not a command module (no _start)"
+    missing = module.unprovided_imports() if module.is_component else []
+    if missing:
+        return f"it imports what the WASI 0.2 runtime lacks: {', '.join(missing)}"
+    return None
+
+
 def report(module: WasmModule) -> dict[str, Any]:
     """The module, already validated by Wasmtime, as plain data."""
     engines: dict[str, dict[str, Any]] = {}
+    not_runnable = _not_runnable(module)
     for engine in ("wasmtime", "wasm2c"):
-        if module.is_command:
-            problem = engine_problem(engine, module)
-        else:
-            problem = "not a command module (no _start)"
+        problem = not_runnable or engine_problem(engine, module)
         engines[engine] = {"builds": True} if problem is None else {"builds": False, "why": problem}
     auto = None
-    if module.is_command:
+    if not_runnable is None:
         engine, reason = choose_engine(module)
         auto = {"engine": engine, "reason": reason}
     return {
+        "kind": "component" if module.is_component else "module",
+        "run": module.run_export,
         "module": str(module.path),
         "size": len(module.data),
         "sha256": module.sha256,
@@ -41,23 +56,35 @@ def report(module: WasmModule) -> dict[str, Any]:
 
 
 def format_report(data: dict[str, Any]) -> str:
+    component = data["kind"] == "component"
+    runs = f"exports {data['run']}" if component else "exports _start"
     lines = [
-        f"module:   {data['module']}",
+        f"{data['kind'] + ':':9} {data['module']}",
         f"size:     {data['size']} bytes, sha256 {data['sha256']}",
         f"WASI:     {data['wasi'] or 'none (imports no WASI functions)'}",
-        f"command:  {'yes (exports _start)' if data['command'] else 'no: nothing to run'}",
+        f"command:  {f'yes ({runs})' if data['command'] else 'no: nothing to run'}",
     ]
     features = [f["description"] for f in data["features"]]
-    lines.append(f"features: {', '.join(features) if features else 'none beyond WebAssembly 1.0'}")
+    if not component:  # a component's core modules are nested, and not read
+        none = "none beyond WebAssembly 1.0"
+        lines.append(f"features: {', '.join(features) if features else none}")
     engines: dict[str, dict[str, Any]] = data["engines"]
     text = ", ".join(name for name, e in engines.items() if e["builds"]) or "none"
-    if data["command"]:
+    if data["command"] and not data[AUTO]:  # a command no engine can run: one reason
+        text += f" ({engines['wasmtime']['why']})"
+    elif data["command"]:
         text += "".join(f" (not {n}: {e['why']})" for n, e in engines.items() if not e["builds"])
     lines.append(f"engines:  {text}")
     if data[AUTO]:
         lines.append(
             f'default:  {data[AUTO]["engine"]} (engine = "{AUTO}": {data[AUTO]["reason"]})'
         )
+    if component:  # its world: one interface per line
+        lines.append(f"imports:  {len(data['imports'])}")
+        lines += [f"  {i['module']}" + _kind(i["kind"]) for i in data["imports"]]
+        lines.append(f"exports:  {len(data['exports'])}")
+        lines += [f"  {e['name']}" + _kind(e["kind"]) for e in data["exports"]]
+        return "\n".join(lines)
     by_module: dict[str, list[str]] = {}
     for imp in data["imports"]:
         by_module.setdefault(imp["module"], []).append(
@@ -69,3 +96,8 @@ def format_report(data: dict[str, Any]) -> str:
     lines.append(f"exports:  {len(data['exports'])}")
     lines += [f"  {e['name']} ({e['kind']})" for e in data["exports"]]
     return "\n".join(lines)
+
+
+def _kind(kind: str) -> str:
+    """A component's import or export kind, said only when it is not an interface."""
+    return "" if kind == "instance" else f" ({kind})"

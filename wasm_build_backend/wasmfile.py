@@ -1,7 +1,10 @@
 """Reading a .wasm file: what it imports and exports, and whether it is a WASI command.
 
-Only the sections needed to explain a module to its packager are decoded; validation
-itself is Wasmtime's (see `engine_settings.validate`).
+A file is either a core module (a WASI preview1 command exports `_start`) or a
+component (a `wasi:cli/command` exports the `wasi:cli/run` interface and imports WASI
+0.2 interfaces). Only the sections needed to explain a file to its packager are
+decoded: a component's top-level imports and exports, never its nested modules.
+Validation itself is Wasmtime's (see `engines.wasmtime.validate`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,68 @@ class _Undecoded(Exception):
 WASI_P1 = "wasi_snapshot_preview1"
 WASI_UNSTABLE = "wasi_unstable"
 
+# What a component's top-level import or export is (the component model's externdesc
+# and sort codes).
+_COMPONENT_KINDS = {0: "module", 1: "func", 2: "value", 3: "type", 4: "component", 5: "instance"}
+_CORE_SORTS = {0x10: "module", 0x11: "instance"}
+
+WASI_RUN = "wasi:cli/run"
+# The interfaces of WASI 0.2 that Wasmtime's `add_wasip2` defines (any 0.2.x version
+# matches, as Wasmtime's linker resolves semver-compatible names): everything of the
+# `wasi:cli/command` world.
+WASIP2_INTERFACES = frozenset(
+    {
+        *(
+            f"wasi:cli/{name}"
+            for name in (
+                "environment",
+                "exit",
+                "stdin",
+                "stdout",
+                "stderr",
+                "terminal-input",
+                "terminal-output",
+                "terminal-stdin",
+                "terminal-stdout",
+                "terminal-stderr",
+            )
+        ),
+        "wasi:clocks/monotonic-clock",
+        "wasi:clocks/wall-clock",
+        "wasi:filesystem/types",
+        "wasi:filesystem/preopens",
+        "wasi:io/error",
+        "wasi:io/poll",
+        "wasi:io/streams",
+        "wasi:random/random",
+        "wasi:random/insecure",
+        "wasi:random/insecure-seed",
+        *(
+            f"wasi:sockets/{name}"
+            for name in (
+                "network",
+                "instance-network",
+                "udp",
+                "udp-create-socket",
+                "tcp",
+                "tcp-create-socket",
+                "ip-name-lookup",
+            )
+        ),
+    }
+)
+
+
+def split_version(name: str) -> tuple[str, str | None]:
+    """`wasi:cli/run@0.2.3` -> (`wasi:cli/run`, `0.2.3`); no `@`: (name, None)."""
+    base, at, version = name.partition("@")
+    return base, version if at else None
+
+
+def is_component_bytes(data: bytes) -> bool:
+    """Whether a .wasm file's bytes are a component rather than a core module."""
+    return data[:4] == MAGIC and data[6:8] == COMPONENT_LAYER and data[4:6] != CORE_VERSION[:2]
+
 
 @dataclass(frozen=True)
 class Import:
@@ -50,10 +115,14 @@ class Export:
 
 @dataclass
 class WasmModule:
+    """A core module or a component. A component's imports have the interface's full name
+    (`wasi:cli/stdout@0.2.3`) as `module` and an empty `name`; its exports, as `name`."""
+
     path: Path
     data: bytes
     imports: list[Import] = field(default_factory=list)
     exports: list[Export] = field(default_factory=list)
+    is_component: bool = False
 
     @cached_property
     def features(self) -> tuple[str, ...]:
@@ -66,6 +135,10 @@ class WasmModule:
 
     @property
     def wasi_version(self) -> str | None:
+        if self.is_component:
+            if any(split_version(i.module)[0].startswith("wasi:") for i in self.imports):
+                return "0.2 (preview2)"
+            return None
         modules = {i.module for i in self.imports}
         if WASI_P1 in modules:
             return "preview1"
@@ -74,11 +147,35 @@ class WasmModule:
         return None
 
     @property
+    def run_export(self) -> str | None:
+        """A component's `wasi:cli/run` export, with its version: what a command runs."""
+        for e in self.exports:
+            base, version = split_version(e.name)
+            if base == WASI_RUN and e.kind == "instance" and (version or "").startswith("0.2"):
+                return e.name
+        return None
+
+    @property
     def is_command(self) -> bool:
+        if self.is_component:
+            return self.run_export is not None
         return any(e.name == "_start" and e.kind == "func" for e in self.exports)
+
+    def unprovided_imports(self) -> list[str]:
+        """A component's imports that the WASI 0.2 runtime does not define."""
+        missing = []
+        for i in self.imports:
+            base, version = split_version(i.module)
+            provided = base in WASIP2_INTERFACES and (version or "").startswith("0.2.")
+            if not provided or i.kind != "instance":
+                missing.append(i.module if i.kind == "instance" else f"{i.module} ({i.kind})")
+        return missing
 
     def check_command(self) -> None:
         """Refuse a module that `wasmtime run` could not start as a WASI command."""
+        if self.is_component:
+            self._check_component_command()
+            return
         if self.is_command:
             return
         exported = ", ".join(f"{e.name} ({e.kind})" for e in self.exports) or "nothing"
@@ -88,6 +185,24 @@ class WasmModule:
             "`zig cc --target=wasm32-wasi` with a `main`, not as a library or reactor",
             self.path,
         )
+
+    def _check_component_command(self) -> None:
+        if not self.is_command:
+            exported = ", ".join(f"{e.name} ({e.kind})" for e in self.exports) or "nothing"
+            raise BuildError(
+                f"a WebAssembly component that is not a WASI command: it does not export "
+                f"`{WASI_RUN}` (it exports {exported}); only `wasi:cli/command` components "
+                "run as programs, not libraries or reactors",
+                self.path,
+            )
+        missing = self.unprovided_imports()
+        if missing:
+            raise BuildError(
+                f"a WebAssembly component importing what the WASI 0.2 runtime does not "
+                f"provide: {', '.join(missing)} (it provides the `wasi:cli/command` world: "
+                "wasi:cli, clocks, filesystem, io, random and sockets at 0.2.x)",
+                self.path,
+            )
 
 
 class _Reader:
@@ -176,12 +291,8 @@ def read_module(path: Path) -> WasmModule:
         raise BuildError(
             "not a WebAssembly module (it does not start with the `\\0asm` magic bytes)", path
         )
-    if data[6:8] == COMPONENT_LAYER and data[4:6] != CORE_VERSION[:2]:
-        raise BuildError(
-            "is a WebAssembly component (WASI preview2), which is not supported yet; "
-            "build a WASI preview1 command module instead (e.g. the wasm32-wasip1 target)",
-            path,
-        )
+    if is_component_bytes(data):
+        return _read_component(path, data)
     if data[4:8] != CORE_VERSION:
         raise BuildError(f"unsupported WebAssembly binary version {data[4:8].hex()}", path)
 
@@ -725,3 +836,75 @@ def used_features(module: WasmModule) -> tuple[str, ...]:
     if "gc" in r.found:
         r.found.discard("function-references")  # GC includes them
     return tuple(f for f in FEATURES if f in r.found)
+
+
+# ---- components ----
+
+COMPONENT_VERSION = b"\x0d\x00"
+_IMPORT_SECTION = 10
+_EXPORT_SECTION = 11
+
+
+def _component_name(r: _Reader) -> str:
+    """An import or export name: 0x00 (plain) or 0x01 (interface), then the name."""
+    flag = r.byte()
+    if flag not in (0, 1):
+        raise BuildError(f"malformed WebAssembly component: bad name at byte {r.pos - 1}", r.path)
+    return r.name()
+
+
+def _extern_desc(r: _Reader) -> str:
+    """Skip a component externdesc; its kind's name."""
+    kind = r.byte()
+    # A core module: 0x11, then its core type index; a value: 0x00 (eq index) or
+    # 0x01 then a value type, both one LEB128.
+    if kind in (0, 2):
+        r.byte()
+        r.u32()
+    elif kind == 3:  # a type: 0x00 (eq index) or 0x01 (sub resource)
+        if r.byte() == 0:
+            r.u32()
+    elif kind in (1, 4, 5):  # a function, component or instance: its type index
+        r.u32()
+    else:
+        raise BuildError(
+            f"malformed WebAssembly component: unknown import kind {kind} at byte {r.pos - 1}",
+            r.path,
+        )
+    return _COMPONENT_KINDS[kind]
+
+
+def _read_component(path: Path, data: bytes) -> WasmModule:
+    """A component's top-level imports and exports (its world)."""
+    if data[4:6] != COMPONENT_VERSION:
+        raise BuildError(
+            f"unsupported WebAssembly component version {data[4:6].hex()} (Wasmtime reads "
+            "the component model's 0d00)",
+            path,
+        )
+    module = WasmModule(path, data, is_component=True)
+    r = _Reader(data, path)
+    r.pos = 8
+    while r.pos < len(data):
+        section = r.byte()
+        size = r.u32()
+        end = r.pos + size
+        if end > len(data):
+            raise r.truncated()
+        if section == _IMPORT_SECTION:
+            for _ in range(r.u32()):
+                name = _component_name(r)
+                module.imports.append(Import(name, "", _extern_desc(r)))
+        elif section == _EXPORT_SECTION:
+            for _ in range(r.u32()):
+                name = _component_name(r)
+                sort = r.byte()
+                kind = _CORE_SORTS.get(r.byte(), "core item") if sort == 0 else None
+                if kind is None:
+                    kind = _COMPONENT_KINDS.get(sort, f"kind {sort}")
+                r.u32()
+                if r.byte() == 1:  # an optional type ascription
+                    _extern_desc(r)
+                module.exports.append(Export(name, kind))
+        r.pos = end
+    return module

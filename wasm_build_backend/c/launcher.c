@@ -1,6 +1,9 @@
 /* The native executable of a script: loads the Wasmtime library shipped beside
  * it, sets up the WASI sandbox its build configured, and runs the module it
- * carries, behaving as `wasmtime run` would (exit codes, trap messages).
+ * carries, behaving as `wasmtime run` would (exit codes, trap messages). The
+ * program is a core module (WASI preview1, run through `_start`) or a
+ * `wasi:cli/command` component (WASI 0.2, run through `wasi:cli/run`); the
+ * compile, cache and load steps handle both as opaque `struct code`.
  *
  * The library is loaded at run time rather than linked so that the executable
  * needs nothing but the system's own libraries at link time (no import library
@@ -380,20 +383,56 @@ static uint8_t *read_file(const char *path, size_t *size) {
     return buf;
 }
 
-static wasmtime_module_t *compile(wasm_engine_t *engine, const uint8_t *wasm, size_t size,
-                                  const char *what) {
-    wasmtime_module_t *module = NULL;
-    wasmtime_error_t *error = api.wasmtime_module_new(engine, wasm, size, &module);
+/* A compiled program: a core module, or a component when `component` is set. */
+struct code {
+    wasmtime_module_t *module;
+    wasmtime_component_t *component;
+};
+
+/* Components start with the core magic, then version 0x0d and layer 1. */
+static int is_component(const uint8_t *wasm, size_t size) {
+    return size >= 8 && memcmp(wasm, "\0asm\x0d\0\x01\0", 8) == 0;
+}
+
+static wasmtime_error_t *code_new(wasm_engine_t *engine, const uint8_t *wasm, size_t size,
+                                  struct code *code) {
+    if (is_component(wasm, size))
+        return api.wasmtime_component_new(engine, wasm, size, &code->component);
+    return api.wasmtime_module_new(engine, wasm, size, &code->module);
+}
+
+static wasmtime_error_t *code_deserialize(wasm_engine_t *engine, const uint8_t *bytes,
+                                          size_t size, int component, struct code *code) {
+    if (component)
+        return api.wasmtime_component_deserialize(engine, bytes, size, &code->component);
+    return api.wasmtime_module_deserialize(engine, bytes, size, &code->module);
+}
+
+static wasmtime_error_t *code_deserialize_file(wasm_engine_t *engine, const char *path,
+                                               int component, struct code *code) {
+    if (component) return api.wasmtime_component_deserialize_file(engine, path, &code->component);
+    return api.wasmtime_module_deserialize_file(engine, path, &code->module);
+}
+
+static wasmtime_error_t *code_serialize(const struct code *code, wasm_byte_vec_t *bytes) {
+    if (code->component) return api.wasmtime_component_serialize(code->component, bytes);
+    return api.wasmtime_module_serialize(code->module, bytes);
+}
+
+static struct code compile(wasm_engine_t *engine, const uint8_t *wasm, size_t size,
+                           const char *what) {
+    struct code code = {NULL, NULL};
+    wasmtime_error_t *error = code_new(engine, wasm, size, &code);
     if (error) wbb_fail(1, "cannot compile %s: %s", what, error_text(error, NULL));
-    return module;
+    return code;
 }
 
 /* Writes the module's code into `path` so that no reader ever sees part of it:
  * a temporary file in the same folder, then a rename over `path`. Best effort:
  * a failure only means the next run compiles again. */
-static void store_compiled(wasmtime_module_t *module, const char *path) {
+static void store_compiled(const struct code *code, const char *path) {
     wasm_byte_vec_t bytes = {0, NULL};
-    wasmtime_error_t *error = api.wasmtime_module_serialize(module, &bytes);
+    wasmtime_error_t *error = code_serialize(code, &bytes);
     if (error) {
         api.wasmtime_error_delete(error);
         return;
@@ -438,7 +477,7 @@ static char *module_cache_dir(void) {
  * loaded (mapped) from the cache file. The name holds everything that decides
  * whether compiled code fits: the module, runtime version and engine settings
  * (from the build), the CPU and the runtime library (found here). */
-static wasmtime_module_t *cached_module(wasm_engine_t *engine) {
+static struct code cached_module(wasm_engine_t *engine) {
     const char *what = wbb_script.module_name;
     char *dir = module_cache_dir();
     if (!dir) return compile(engine, wbb_script.code, wbb_script.code_size, what);
@@ -451,39 +490,40 @@ static wasmtime_module_t *cached_module(wasm_engine_t *engine) {
     free(path);
     free(dir);
 
-    wasmtime_module_t *module = NULL;
+    struct code code = {NULL, NULL};
     if (file_size(full) > 0) {
-        wasmtime_error_t *error = api.wasmtime_module_deserialize_file(engine, full, &module);
+        int component = is_component(wbb_script.code, wbb_script.code_size);
+        wasmtime_error_t *error = code_deserialize_file(engine, full, component, &code);
         if (!error) {
             free(full);
-            return module;
+            return code;
         }
         /* Damaged, or written by a runtime that differs in a way the name does
          * not capture: compile again and replace it. */
         api.wasmtime_error_delete(error);
-        module = NULL;
     }
-    module = compile(engine, wbb_script.code, wbb_script.code_size, what);
-    store_compiled(module, full);
+    code = compile(engine, wbb_script.code, wbb_script.code_size, what);
+    store_compiled(&code, full);
     free(full);
-    return module;
+    return code;
 }
 
-static wasmtime_module_t *load_module(wasm_engine_t *engine) {
-    wasmtime_module_t *module = NULL;
+static struct code load_code(wasm_engine_t *engine) {
+    struct code code = {NULL, NULL};
     switch (wbb_script.code_kind) {
     case WBB_CODE_PATH: {
         size_t size;
         uint8_t *bytes = read_file(wbb_script.module_path, &size);
-        module = compile(engine, bytes, size, wbb_script.module_path);
+        code = compile(engine, bytes, size, wbb_script.module_path);
         free(bytes);
         break;
     }
-    case WBB_CODE_MODULE: module = cached_module(engine); break;
+    case WBB_CODE_MODULE: code = cached_module(engine); break;
     case WBB_CODE_ARTIFACT:
     case WBB_CODE_COMPILER: {
-        wasmtime_error_t *error = api.wasmtime_module_deserialize(
-            engine, wbb_script.code, wbb_script.code_size, &module);
+        wasmtime_error_t *error =
+            code_deserialize(engine, wbb_script.code, wbb_script.code_size,
+                             wbb_script.component_run != NULL, &code);
         if (error)
             wbb_fail(1, "the Wasmtime runtime beside this program cannot load its code "
                     "(built for Wasmtime %s): %s", wbb_script.wasmtime_version,
@@ -491,7 +531,7 @@ static wasmtime_module_t *load_module(wasm_engine_t *engine) {
         break;
     }
     }
-    return module;
+    return code;
 }
 
 /* The build's helper under an emulator: precompile IN.wasm into OUT.cwasm with
@@ -503,9 +543,9 @@ static int compile_only(int argc, char **argv) {
     if (!engine) wbb_fail(1, "cannot create the Wasmtime engine");
     size_t size;
     uint8_t *wasm = read_file(argv[1], &size);
-    wasmtime_module_t *module = compile(engine, wasm, size, argv[1]);
+    struct code code = compile(engine, wasm, size, argv[1]);
     wasm_byte_vec_t bytes = {0, NULL};
-    check(api.wasmtime_module_serialize(module, &bytes), "cannot serialize");
+    check(code_serialize(&code, &bytes), "cannot serialize");
     FILE *f = open_file(argv[2], "wb");
     if (!f) wbb_fail(1, "cannot create %s: %s", argv[2], strerror(errno));
     int ok = fwrite(bytes.data, 1, bytes.size, f) == bytes.size;
@@ -552,9 +592,10 @@ static wasi_config_t *make_wasi(int argc, char **argv, const char *companion_dir
  * numbered and indented as `wasmtime run` does, under the same heading. */
 static void print_failure(const char *text) {
     static const char caused_by[] = "\n\nCaused by:\n";
-    fprintf(stderr, "Error: failed to run main module `%s`\n\nCaused by:\n"
-                    "    0: failed to invoke command default\n",
-            wbb_script.module_name);
+    fprintf(stderr, "Error: failed to run main module `%s`\n\nCaused by:\n    0: %s\n",
+            wbb_script.module_name,
+            wbb_script.component_run ? "failed to invoke `run` function"
+                                     : "failed to invoke command default");
     int index = 1;
     const char *p = text;
     while (p) {
@@ -571,6 +612,51 @@ static void print_failure(const char *text) {
     }
 }
 
+/* A core module: its `_start`, through the preview1 linker. */
+static wasmtime_error_t *run_module(wasm_engine_t *engine, wasmtime_context_t *context,
+                                    const wasmtime_module_t *module, wasm_trap_t **trap) {
+    wasmtime_linker_t *linker = api.wasmtime_linker_new(engine);
+    check(api.wasmtime_linker_define_wasi(linker), "cannot define WASI");
+    wasmtime_error_t *error = api.wasmtime_linker_module(linker, context, "", 0, module);
+    wasmtime_func_t start;
+    if (!error) error = api.wasmtime_linker_get_default(linker, context, "", 0, &start);
+    if (!error) error = api.wasmtime_func_call(context, &start, NULL, 0, NULL, 0, trap);
+    return error;
+}
+
+/* A component: `run` of its `wasi:cli/run` export (the exact name, with its version,
+ * comes from the build), through the WASI 0.2 linker. `run` returning an error is
+ * exit status 1, as `wasmtime run` makes it. */
+static wasmtime_error_t *run_component(wasm_engine_t *engine, wasmtime_context_t *context,
+                                       const wasmtime_component_t *component, int *status) {
+    wasmtime_component_linker_t *linker = api.wasmtime_component_linker_new(engine);
+    check(api.wasmtime_component_linker_add_wasip2(linker), "cannot define WASI 0.2");
+    wasmtime_component_instance_t instance;
+    wasmtime_error_t *error =
+        api.wasmtime_component_linker_instantiate(linker, context, component, &instance);
+    if (error) return error;
+    const char *name = wbb_script.component_run;
+    if (!name) wbb_fail(1, "%s is now a component: reinstall the package", wbb_script.module_name);
+    wasmtime_component_export_index_t *iface =
+        api.wasmtime_component_instance_get_export_index(&instance, context, NULL, name,
+                                                         strlen(name));
+    wasmtime_component_export_index_t *index =
+        iface ? api.wasmtime_component_instance_get_export_index(&instance, context, iface,
+                                                                 "run", 3)
+              : NULL;
+    wasmtime_component_func_t run;
+    if (!index || !api.wasmtime_component_instance_get_func(&instance, context, index, &run))
+        wbb_fail(1, "the component exports no `run` function in `%s`", name);
+    wasmtime_component_val_t result;
+    memset(&result, 0, sizeof result);
+    error = api.wasmtime_component_func_call(&run, context, NULL, 0, &result, 1);
+    if (!error) {
+        if (!result.of.result.is_ok) *status = 1;
+        api.wasmtime_component_val_delete(&result);
+    }
+    return error;
+}
+
 static int run(int argc, char **argv) {
     if (wbb_script.code_kind == WBB_CODE_COMPILER) return compile_only(argc, argv);
     char *companion_dir = wbb_companion_dir(wbb_script.companion_dirs, wbb_script.companion_dir_count);
@@ -578,15 +664,13 @@ static int run(int argc, char **argv) {
 
     wasm_engine_t *engine = api.wasm_engine_new_with_config(make_config());
     if (!engine) wbb_fail(1, "cannot create the Wasmtime engine");
-    wasmtime_module_t *module = load_module(engine);
+    struct code code = load_code(engine);
 
     wasmtime_store_t *store = api.wasmtime_store_new(engine, NULL, NULL);
     wasmtime_context_t *context = api.wasmtime_store_context(store);
     if (wbb_script.max_memory >= 0)
         api.wasmtime_store_limiter(store, wbb_script.max_memory, -1, -1, -1, -1);
 
-    wasmtime_linker_t *linker = api.wasmtime_linker_new(engine);
-    check(api.wasmtime_linker_define_wasi(linker), "cannot define WASI");
     check(api.wasmtime_context_set_wasi(context, make_wasi(argc, argv, companion_dir)),
           "cannot set up WASI");
     wbb_remove_tmp_dirs_on_signals();
@@ -596,13 +680,12 @@ static int run(int argc, char **argv) {
         start_timer(engine, wbb_script.timeout_ms);
     }
 
-    wasmtime_error_t *error = api.wasmtime_linker_module(linker, context, "", 0, module);
-    wasmtime_func_t start;
     wasm_trap_t *trap = NULL;
-    if (!error) error = api.wasmtime_linker_get_default(linker, context, "", 0, &start);
-    if (!error) error = api.wasmtime_func_call(context, &start, NULL, 0, NULL, 0, &trap);
-
     int status = 0;
+    wasmtime_error_t *error = code.component
+                                  ? run_component(engine, context, code.component, &status)
+                                  : run_module(engine, context, code.module, &trap);
+
     if (error && api.wasmtime_error_exit_status(error, &status)) {
         /* proc_exit(n) */
     } else if (error || trap) {

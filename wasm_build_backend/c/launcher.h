@@ -39,6 +39,9 @@ struct wbb_script {
     const char *preload_library;
     const char *wasmtime_version;
     const char *module_name;     /* for messages: the .wasm the script came from */
+    /* A component's `wasi:cli/run` export, with its version (`wasi:cli/run@0.2.3`);
+     * NULL for a core module. */
+    const char *component_run;
     enum wbb_code_kind code_kind;
     const unsigned char *code;   /* WBB_CODE_ARTIFACT and WBB_CODE_MODULE */
     size_t code_size;

@@ -41,6 +41,45 @@ typedef struct {
     void *private_;
 } wasmtime_func_t;
 
+/* The component model (the headers in wasmtime/component/). */
+typedef struct wasmtime_component_t wasmtime_component_t;
+typedef struct wasmtime_component_linker_t wasmtime_component_linker_t;
+typedef struct wasmtime_component_export_index_t wasmtime_component_export_index_t;
+
+typedef struct {
+    uint64_t store_id;
+    uint32_t private_;
+} wasmtime_component_instance_t;
+
+typedef struct {
+    struct {
+        uint64_t store_id;
+        uint32_t private1;
+    } anon;
+    uint32_t private2;
+    void *private3;
+} wasmtime_component_func_t;
+
+/* A component value: a one-byte kind, then a union whose largest members are two
+ * words and a pointer (a variant: its case's name and payload). Only `result`, what
+ * `wasi:cli/run`'s `run` returns, is read here; `largest` gives the union its size. */
+typedef uint8_t wasmtime_component_valkind_t;
+struct wasmtime_component_val;
+typedef struct {
+    bool is_ok;
+    struct wasmtime_component_val *val;
+} wasmtime_component_valresult_t;
+typedef struct wasmtime_component_val {
+    wasmtime_component_valkind_t kind;
+    union {
+        wasmtime_component_valresult_t result;
+        struct {
+            wasm_name_t discriminant;
+            struct wasmtime_component_val *val;
+        } largest;
+    } of;
+} wasmtime_component_val_t;
+
 /* X(return type, name, parameter list) */
 #define WBB_WASMTIME_API(X)                                                                   \
     X(wasm_config_t *, wasm_config_new, (void))                                               \
@@ -85,6 +124,29 @@ typedef struct {
     X(void, wasmtime_error_message, (const wasmtime_error_t *, wasm_name_t *))                \
     X(bool, wasmtime_error_exit_status, (const wasmtime_error_t *, int *))                    \
     X(void, wasm_trap_message, (const wasm_trap_t *, wasm_name_t *))                          \
-    X(void, wasm_byte_vec_delete, (wasm_byte_vec_t *))
+    X(void, wasm_byte_vec_delete, (wasm_byte_vec_t *))                                        \
+    X(wasmtime_error_t *, wasmtime_component_new,                                             \
+      (const wasm_engine_t *, const uint8_t *, size_t, wasmtime_component_t **))              \
+    X(wasmtime_error_t *, wasmtime_component_serialize,                                       \
+      (const wasmtime_component_t *, wasm_byte_vec_t *))                                      \
+    X(wasmtime_error_t *, wasmtime_component_deserialize,                                     \
+      (const wasm_engine_t *, const uint8_t *, size_t, wasmtime_component_t **))              \
+    X(wasmtime_error_t *, wasmtime_component_deserialize_file,                                \
+      (const wasm_engine_t *, const char *, wasmtime_component_t **))                         \
+    X(wasmtime_component_linker_t *, wasmtime_component_linker_new, (const wasm_engine_t *))  \
+    X(wasmtime_error_t *, wasmtime_component_linker_add_wasip2, (wasmtime_component_linker_t *)) \
+    X(wasmtime_error_t *, wasmtime_component_linker_instantiate,                              \
+      (const wasmtime_component_linker_t *, wasmtime_context_t *,                             \
+       const wasmtime_component_t *, wasmtime_component_instance_t *))                        \
+    X(wasmtime_component_export_index_t *, wasmtime_component_instance_get_export_index,      \
+      (const wasmtime_component_instance_t *, wasmtime_context_t *,                           \
+       const wasmtime_component_export_index_t *, const char *, size_t))                      \
+    X(bool, wasmtime_component_instance_get_func,                                             \
+      (const wasmtime_component_instance_t *, wasmtime_context_t *,                           \
+       const wasmtime_component_export_index_t *, wasmtime_component_func_t *))               \
+    X(wasmtime_error_t *, wasmtime_component_func_call,                                       \
+      (const wasmtime_component_func_t *, wasmtime_context_t *, wasmtime_component_val_t *,   \
+       size_t, wasmtime_component_val_t *, size_t))                                           \
+    X(void, wasmtime_component_val_delete, (wasmtime_component_val_t *))
 
 #endif

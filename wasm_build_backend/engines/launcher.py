@@ -107,6 +107,7 @@ class ScriptSource:
     settings: tuple[Setting, ...]
     code: Code
     preload_library: str | None = None  # relative to the companion folder
+    component_run: str | None = None  # a component's `wasi:cli/run` export; None: a module
 
 
 def script_source(
@@ -138,6 +139,7 @@ def script_source(
         f"    .preload_library = {optional(script.preload_library)},",
         f"    .wasmtime_version = {c_string(script.runtime_version)},",
         f"    .module_name = {c_string(script.module_name)},",
+        f"    .component_run = {optional(script.component_run)},",
         f"    .code_kind = {code.kind},",
         f"    .code = {'wbb_code' if code.file else 'NULL'},",
         f"    .code_size = {code.file.stat().st_size if code.file else 0},",

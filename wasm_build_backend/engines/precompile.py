@@ -78,10 +78,15 @@ def in_process(
 
     def produce(folder: Path) -> None:
         import wasmtime
+        import wasmtime.component
 
         engine = python_engine(settings, triple)
+        compiled: wasmtime.Module | wasmtime.component.Component
         try:
-            compiled = wasmtime.Module(engine, module.data)  # type: ignore[arg-type]
+            if module.is_component:
+                compiled = wasmtime.component.Component(engine, module.data)  # type: ignore[arg-type]
+            else:
+                compiled = wasmtime.Module(engine, module.data)  # type: ignore[arg-type]
         except wasmtime.WasmtimeError as e:
             message = first_lines(str(e))
             if key_triple == "pulley64" and "threads" in message:

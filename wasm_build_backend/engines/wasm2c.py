@@ -145,8 +145,13 @@ def _untranslatable(module: WasmModule) -> list[str]:
     return [label for key, label in _UNTRANSLATABLE.items() if key in module.features]
 
 
+COMPONENT_REFUSAL = "it is a WebAssembly component, and wasm2c translates only core modules"
+
+
 def wasm2c_problem(module: WasmModule) -> str | None:
     """Why the wasm2c engine cannot take the module, or None if it can."""
+    if module.is_component:
+        return COMPONENT_REFUSAL
     imports = unsupported_imports(module.imports)
     if imports:
         return "it imports what no WASI preview1 host provides: " + "; ".join(imports)
@@ -555,6 +560,8 @@ class Wasm2cEngine:
             exe = _fat_file([p.path for p in parts], parts[0].path.name, request.cache)
             return Executable(exe, notices=parts[0].notices)
         module = request.module
+        if module.is_component:
+            raise _refuse(module, COMPONENT_REFUSAL)
         wabt = find_wabt()
         problems = unsupported_imports(module.imports)
         if problems:

@@ -80,16 +80,33 @@ def engine_settings(sandbox: Sandbox, precompile: str = "native") -> tuple[Setti
     return tuple(settings)
 
 
-def validate(module: WasmModule) -> None:
-    """Wasmtime's validation, with every proposal the launcher enables."""
+def validate(module: WasmModule, cache: Cache | None = None) -> None:
+    """Wasmtime's validation, with every proposal the launcher enables.
+
+    A component cannot be validated without compiling it, which takes seconds for a
+    large one: with `cache`, a component that passed once is not compiled again."""
+    if module.is_component and cache is not None:
+        settings = [[s.function, s.value] for s in engine_settings(Sandbox())]
+        key = {"sha256": module.sha256, "wasmtime": RUNTIME_VERSION, "settings": settings}
+        cache.entry("valid-components", key, lambda _folder: _validate(module))
+        return
+    _validate(module)
+
+
+def _validate(module: WasmModule) -> None:
     import wasmtime
+    import wasmtime.component
 
     engine = python_engine(engine_settings(Sandbox()), None)
     try:
-        wasmtime.Module.validate(engine, module.data)  # type: ignore[arg-type]
+        if module.is_component:
+            wasmtime.component.Component(engine, module.data)  # type: ignore[arg-type]
+        else:
+            wasmtime.Module.validate(engine, module.data)  # type: ignore[arg-type]
     except wasmtime.WasmtimeError as e:
+        what = "component" if module.is_component else "module"
         raise BuildError(
-            f"invalid WebAssembly module: {first_lines(str(e))}", module.path
+            f"invalid WebAssembly {what}: {first_lines(str(e))}", module.path
         ) from None
 
 
@@ -212,6 +229,7 @@ class WasmtimeEngine:
                 settings,
                 code,
                 preload,
+                request.module.run_export if request.module.is_component else None,
             ),
             sandbox,
             request.data_dirs,
