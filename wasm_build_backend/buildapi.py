@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 from . import notices
-from .cache import Cache
 from .config import Project, load_project
-from .errors import BuildError
+from .errors import reported
 from .executables import build_scripts
 from .layout import Layout
 from .metadata import Metadata
@@ -27,15 +25,12 @@ T = TypeVar("T")
 
 
 def _user_errors(hook: Callable[..., T]) -> Callable[..., T]:
-    """Report a BuildError as one clear message instead of a traceback from the hook."""
+    """Report a BuildError or an interruption as one clear line instead of a traceback
+    from the hook (see `errors.reported`)."""
 
     @functools.wraps(hook)
     def wrapper(*args: object, **kwargs: object) -> T:
-        try:
-            return hook(*args, **kwargs)
-        except BuildError as e:
-            print(f"wasm-build-backend: error: {e}", file=sys.stderr, flush=True)
-            raise SystemExit(1) from None
+        return reported(lambda: hook(*args, **kwargs))
 
     return wrapper
 
@@ -75,7 +70,7 @@ def build_project_wheel(
     notices.check_project_licences(meta.license_files, project.root / "pyproject.toml")
     target = settings.resolved_target()
     layout = Layout.for_distribution(meta.dist_name)
-    cache = Cache(settings.cache_dir)
+    cache = settings.cache()
     scripts = build_scripts(
         project.root,
         project.scripts,
@@ -124,7 +119,7 @@ def get_requires_for_build_wheel(config_settings: ConfigSettings | None = None) 
     # Another platform's runtime is downloaded with pip, which isolated build
     # environments (uv's) may lack; ask for it only when it will be needed.
     target = settings.resolved_target()
-    cache = Cache(settings.cache_dir)
+    cache = settings.cache()
     if needs_download(target, cache, settings.runtime) and importlib.util.find_spec("pip") is None:
         return ["pip"]
     return []

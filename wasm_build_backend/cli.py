@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -11,44 +12,106 @@ from pathlib import Path
 
 from . import __version__
 from .buildapi import build_project_wheel
-from .cache import Cache
+from .cache import Cache, check_output_folder
 from .config import (
     DEFAULT_ENGINE,
     ENGINES,
+    EnvPolicy,
     Sandbox,
     Script,
+    _env,
+    _timeout,
+    check_guest_paths,
     check_script_name,
+    load_project,
     parse_dir,
     parse_size,
 )
-from .errors import BuildError
+from .errors import BuildError, reported
 from .executables import build_scripts
 from .host import host_target
 from .inspection import format_report, report
 from .layout import Layout
+from .progress import NORMAL, QUIET, VERBOSE, set_verbosity
 from .settings import PRECOMPILE_MODES, BuildSettings
 from .target import SUPPORTED_TAGS, Target, all_targets, parse_tag
 from .wasmfile import read_module
 
 
-def _create_exe(args: argparse.Namespace) -> int:
-    module = Path(args.module).resolve()
-    out = Path(args.output).resolve() if args.output else Path.cwd() / module.stem
-    target = parse_tag(args.target) if args.target else host_target()
+def _output_path(args: argparse.Namespace, module: Path, target: Target) -> Path:
+    """The executable `create-exe` writes, refused early if a folder is in its way."""
+    given: str | None = args.output
+    out = Path(given).resolve() if given else Path.cwd() / module.stem
     if target.exe_suffix and not out.name.lower().endswith(target.exe_suffix):
         out = out.with_name(out.name + target.exe_suffix)  # Windows runs only .exe files
+    if (given is not None and given.endswith(("/", os.sep))) or out.is_dir():
+        how = "-o names" if given is not None else "without -o, create-exe writes"
+        raise BuildError(
+            f"is a folder, but {how} the executable file itself; give -o "
+            f"{out / (module.stem + target.exe_suffix)} to put it in that folder",
+            out,
+        )
+    return out
+
+
+def _install(files: dict[Path, tuple[Path, int]]) -> None:
+    """Copy each source to its destination with its mode, all or nothing: every file is
+    written beside its destination first, and the temporary files and any folders made
+    for them are removed if one fails."""
+    made: list[Path] = []
+    temps: dict[Path, Path] = {}
+    try:
+        for dest, (source, mode) in files.items():
+            made += reversed([p for p in (dest.parent, *dest.parent.parents) if not p.exists()])
+            check_output_folder(dest.parent, "the executable's folder")
+            tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+            temps[dest] = tmp
+            try:
+                shutil.copyfile(source, tmp)
+                os.chmod(tmp, mode)
+            except OSError as e:
+                raise BuildError(f"cannot write: {e.strerror}", dest) from None
+        for dest, tmp in temps.items():
+            if dest.is_dir():
+                raise BuildError("is a folder, in the way of a file create-exe writes", dest)
+            try:
+                os.replace(tmp, dest)
+            except OSError as e:
+                raise BuildError(f"cannot write: {e.strerror}", dest) from None
+    finally:
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)
+        if sys.exc_info()[0] is not None:
+            for folder in reversed(made):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+
+
+def _create_exe(args: argparse.Namespace) -> int:
+    module = Path(args.module).resolve()
+    if args.target and args.target.strip().lower() == "all":
+        raise BuildError(
+            "--target: create-exe makes one executable for one platform; 'all' is for "
+            "build, which makes a wheel for each"
+        )
+    target = parse_tag(args.target, "--target") if args.target else host_target()
+    out = _output_path(args, module, target)
     name = out.name.removesuffix(target.exe_suffix) if target.exe_suffix else out.name
     check_script_name(name, None, {})
-    here = Path.cwd()
-    dirs = tuple(parse_dir(d, "--dir", here) for d in args.dir) if args.dir is not None else None
-    env: str | tuple[str, ...] = "all" if args.env_inherit or not args.env else tuple(args.env)
+    dirs = tuple(parse_dir(d, "--dir", None) for d in args.dir) if args.dir is not None else None
+    env: EnvPolicy = "all" if args.env_inherit or not args.env else _env(args.env, "--env", None)
     sandbox = Sandbox(
         dirs=dirs if dirs is not None else Sandbox().dirs,
         env="none" if args.no_env else env,
-        max_memory=parse_size(args.max_memory, "--max-memory", here) if args.max_memory else None,
-        timeout=args.timeout,
+        max_memory=parse_size(args.max_memory, "--max-memory", None)
+        if args.max_memory is not None
+        else None,
+        timeout=_timeout(args.timeout, "--timeout", None) if args.timeout is not None else None,
     )
+    check_guest_paths(sandbox, "--dir", None)
     script = Script(name, module, args.engine, sandbox)
+    cache = Cache(args.cache_dir, "--cache-dir")
+    cache.check()
     # The runtime goes in a hidden folder named after the executable, beside it.
     layout = Layout.standalone(name)
     built = build_scripts(
@@ -56,21 +119,15 @@ def _create_exe(args: argparse.Namespace) -> int:
         [script],
         target,
         layout,
-        Cache(args.cache_dir),
+        cache,
         precompile=args.precompile,
         runtime=args.runtime,
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
     (exe,) = built.executables.values()
     files = {out: (exe, 0o755)}
     for rel, path in built.companions.items():
         files[out.parent / layout.folder / rel] = (path, 0o644)
-    for dest, (path, mode) in files.items():
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(dest.name + ".tmp")
-        shutil.copyfile(path, tmp)
-        os.chmod(tmp, mode)
-        os.replace(tmp, dest)
+    _install(files)
     print(out)
     return 0
 
@@ -95,21 +152,32 @@ def _targets(names: list[str] | None) -> list[Target | None]:
             if tag.strip() == "all":
                 targets += all_targets()
             elif tag.strip():
-                targets.append(parse_tag(tag))
+                targets.append(parse_tag(tag, "--target"))
     return list(dict.fromkeys(targets))
 
 
 def _build(args: argparse.Namespace) -> int:
     outdir = Path(args.outdir).resolve()
-    for target in _targets(args.target):
-        settings = BuildSettings(
-            engine=args.engine,
-            target=target,
-            cache_dir=args.cache_dir,
-            precompile=args.precompile,
-            runtime=args.runtime,
-        )
-        print(outdir / build_project_wheel(Path(args.dir), outdir, settings), flush=True)
+    targets = _targets(args.target)
+    load_project(Path(args.dir))  # a mistake in the project is reported before anything else
+    made = not outdir.exists()
+    check_output_folder(outdir, "the output folder (-o)")
+    try:
+        for target in targets:
+            settings = BuildSettings(
+                engine=args.engine,
+                target=target,
+                cache_dir=args.cache_dir,
+                precompile=args.precompile,
+                runtime=args.runtime,
+                cache_setting="--cache-dir",
+            )
+            print(outdir / build_project_wheel(Path(args.dir), outdir, settings), flush=True)
+    except BaseException:
+        if made:  # a failed first build leaves no empty output folder either
+            with contextlib.suppress(OSError):
+                outdir.rmdir()
+        raise
     return 0
 
 
@@ -119,15 +187,32 @@ _ENGINE_HELP = (
 )
 
 
+def verbosity_options(p: argparse.ArgumentParser, default: object) -> None:
+    """-v and -q, before or after the command (`default` is SUPPRESS on the commands, so
+    that they do not reset what was given before the command)."""
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=default,
+        help="say more: every compiler command and cache decision",
+    )
+    p.add_argument(
+        "-q", "--quiet", action="count", default=default, help="only warnings and errors"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wasm-build-backend",
         description="Turn WASI command modules into native executables and platform wheels.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    verbosity_options(parser, 0)
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser, *, several: bool) -> None:
+        verbosity_options(p, argparse.SUPPRESS)
         if several:
             p.add_argument(
                 "--target",
@@ -193,6 +278,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     ins.add_argument("module")
     ins.add_argument("--json", action="store_true", help="print the report as JSON")
+    verbosity_options(ins, argparse.SUPPRESS)
     ins.set_defaults(func=_inspect)
 
     bld = sub.add_parser("build", help="build a project's wheel (like pip wheel --no-deps)")
@@ -210,12 +296,13 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if getattr(args, "dir", None) == [""]:
         args.dir = []
+    level = NORMAL + getattr(args, "verbose", 0) - getattr(args, "quiet", 0)
+    set_verbosity(max(QUIET, min(VERBOSE, level)))
     try:
-        result: int = args.func(args)
-        return result
-    except BuildError as e:
-        print(f"wasm-build-backend: error: {e}", file=sys.stderr)
-        return 1
+        result: int = reported(lambda: args.func(args))
+    except SystemExit as e:
+        return int(e.code or 0)
+    return result
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ what they get.
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from dataclasses import dataclass, field, replace
@@ -35,7 +36,8 @@ _SCRIPT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {
     f"{p}{i}" for p in ("com", "lpt") for i in range(1, 10)
 }
-_SIZE = re.compile(r"\s*(\d+)\s*([KMGT]i?B|B)?\s*", re.IGNORECASE)
+# At most 30 digits: far beyond any memory, and short of Python's limit on int().
+_SIZE = re.compile(r"\s*(\d{1,30})\s*([KMGT]i?B|B)?\s*", re.IGNORECASE)
 _UNITS = {
     "b": 1,
     "kb": 10**3,
@@ -80,11 +82,21 @@ class Sandbox:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where a script's settings were written, for messages about their values."""
+
+    file: Path | None = None  # the configuration file, if any
+    max_memory: str = "--max-memory"  # how the setting is named there
+    timeout: str = "--timeout"
+
+
+@dataclass(frozen=True)
 class Script:
     name: str
     module: Path  # absolute
     engine: str  # one of ENGINES: "auto" is resolved per target when the script is built
     sandbox: Sandbox = field(default_factory=Sandbox)
+    origin: Origin = field(default_factory=Origin)
 
 
 @dataclass
@@ -106,7 +118,7 @@ class Project:
         return replace(self, scripts=[replace(s, engine=engine) for s in self.scripts])
 
 
-def _unknown(keys: Any, valid: tuple[str, ...], where: str, path: Path) -> None:
+def _unknown(keys: Any, valid: tuple[str, ...], where: str, path: Path | None) -> None:
     unknown = sorted(set(keys) - set(valid))
     if unknown:
         raise BuildError(
@@ -115,7 +127,7 @@ def _unknown(keys: Any, valid: tuple[str, ...], where: str, path: Path) -> None:
         )
 
 
-def parse_size(value: Any, where: str, path: Path) -> int:
+def parse_size(value: Any, where: str, path: Path | None) -> int:
     """`64MiB`, `1 GB` or a number of bytes."""
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
@@ -136,15 +148,28 @@ def check_engine(value: Any, where: str, path: Path | None = None) -> str:
     return str(value)
 
 
-def _guest_path(value: Any, where: str, path: Path) -> str:
-    if not isinstance(value, str) or not value or "::" in value:
-        raise BuildError(f"{where} must be a non-empty guest path, not {value!r}", path)
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def check_c_string(value: str, where: str, path: Path | None) -> str:
+    """Names and paths end up in C strings, where a NUL character would cut them short."""
+    if "\0" in value:
+        raise BuildError(f"{where} {value!r} contains a NUL character", path)
     return value
 
 
-def parse_dir(value: Any, where: str, path: Path) -> Preopen:
+def _guest_path(value: Any, where: str, path: Path | None) -> str:
+    if not isinstance(value, str) or not value or "::" in value:
+        raise BuildError(f"{where} must be a non-empty guest path, not {value!r}", path)
+    return check_c_string(value, where, path)
+
+
+def parse_dir(value: Any, where: str, path: Path | None) -> Preopen:
     """`HOST`, `HOST::GUEST` (as `wasmtime run --dir`), or a table: `host`, `guest`, `read-only`."""
     if isinstance(value, str):
+        check_c_string(value, where, path)
         host, sep, guest = value.partition("::")
         if not host or (sep and not guest):
             raise BuildError(f"{where}: {value!r} is not HOST or HOST::GUEST", path)
@@ -154,6 +179,7 @@ def parse_dir(value: Any, where: str, path: Path) -> Preopen:
         table_host = value.get("host")
         if not isinstance(table_host, str) or not table_host:
             raise BuildError(f"{where} needs a `host` directory", path)
+        check_c_string(table_host, f"{where}.host", path)
         guest = _guest_path(value.get("guest", table_host), f"{where}.guest", path)
         read_only = value.get("read-only", False)
         if not isinstance(read_only, bool):
@@ -162,20 +188,35 @@ def parse_dir(value: Any, where: str, path: Path) -> Preopen:
     raise BuildError(f"{where} must be a string or a table, not {value!r}", path)
 
 
-def _env(value: Any, where: str, path: Path) -> EnvPolicy:
+def _env(value: Any, where: str, path: Path | None) -> EnvPolicy:
     if value in ("all", "none"):
         return str(value)
-    if isinstance(value, list) and all(isinstance(v, str) and v and "=" not in v for v in value):
+    if isinstance(value, list) and all(
+        isinstance(v, str) and v and "=" not in v and "\0" not in v for v in value
+    ):
         return tuple(value)
     raise BuildError(
         f'{where} must be "all", "none" or a list of variable names, not {value!r}', path
     )
 
 
-def _timeout(value: Any, where: str, path: Path) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-        return float(value)
-    raise BuildError(f"{where} must be a positive number of seconds, not {value!r}", path)
+def _timeout(value: Any, where: str, path: Path | None) -> float:
+    """A positive, finite number of seconds; how long a target's timer can wait is
+    checked when building for it (`limits`)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            seconds = float(value)
+        except OverflowError:  # an integer beyond any float
+            seconds = math.inf
+        if math.isinf(seconds) and seconds > 0:
+            raise BuildError(
+                f"{where} must be a finite number of seconds, not {_short(value)}; "
+                "leave it out for no time limit",
+                path,
+            )
+        if seconds > 0:
+            return seconds
+    raise BuildError(f"{where} must be a positive number of seconds, not {_short(value)}", path)
 
 
 def check_script_name(name: str, path: Path | None, seen: dict[str, str]) -> None:
@@ -202,9 +243,15 @@ def check_script_name(name: str, path: Path | None, seen: dict[str, str]) -> Non
 def _project_file(root: Path, value: Any, where: str, path: Path, *, folder: bool = False) -> str:
     if not isinstance(value, str) or not value:
         raise BuildError(f"{where} must be a path relative to the project, not {value!r}", path)
+    check_c_string(value, where, path)
     rel = PurePosixPath(Path(value).as_posix())
     if rel.is_absolute() or ".." in rel.parts:
         raise BuildError(f"{where}: {value!r} must be a path inside the project", path)
+    if not rel.parts:
+        raise BuildError(
+            f"{where}: {value!r} is the whole project folder; name a folder or file inside it",
+            path,
+        )
     full = root / rel
     if folder and not full.is_dir():
         raise BuildError(f"{where}: {value!r} is not a folder of the project", path)
@@ -249,17 +296,44 @@ def parse_script(name: str, value: Any, root: Path, default_engine: str, path: P
     if "timeout" in value:
         sandbox = replace(sandbox, timeout=_timeout(value["timeout"], f"{where} timeout", path))
     engine = check_engine(value.get("engine", default_engine), f"{where} engine", path)
-    return Script(name, module, engine, sandbox)
+    check_guest_paths(sandbox, where, path)
+    origin = Origin(path, f"{where} max-memory", f"{where} timeout")
+    return Script(name, module, engine, sandbox, origin)
+
+
+def check_guest_paths(sandbox: Sandbox, where: str, path: Path | None) -> None:
+    """Two preopens at one guest path would leave the program to pick one of them."""
+    seen: set[str] = set()
+    guests = [d.guest for d in sandbox.dirs] + [d.guest for d in sandbox.data]
+    guests += [sandbox.tmp] if sandbox.tmp is not None else []
+    for guest in guests:
+        normal = str(PurePosixPath(guest))
+        if normal in seen:
+            raise BuildError(
+                f"{where}: the guest path {guest!r} is given twice (in dirs, data or tmp); "
+                "each preopened folder needs a path of its own",
+                path,
+            )
+        seen.add(normal)
 
 
 def load_pyproject(root: Path) -> dict[str, Any]:
     path = root / "pyproject.toml"
+    if not root.exists():
+        raise BuildError("no such project folder", root)
     try:
         with path.open("rb") as f:
             return tomllib.load(f)
     except FileNotFoundError:
         raise BuildError("no pyproject.toml here", root) from None
-    except tomllib.TOMLDecodeError as e:
+    except IsADirectoryError:
+        raise BuildError("is a folder, not a file", path) from None
+    except NotADirectoryError:
+        hint = f"; give the folder that holds it, {root.parent}" if root.suffix == ".toml" else ""
+        raise BuildError(f"is a file, not a project folder{hint}", root) from None
+    except OSError as e:
+        raise BuildError(f"cannot read: {e.strerror}", path) from None
+    except (tomllib.TOMLDecodeError, ValueError) as e:  # ValueError: an integer too long
         raise BuildError(f"invalid TOML: {e}", path) from None
 
 
@@ -277,6 +351,23 @@ def parse_scripts(table: Any, root: Path, default_engine: str, path: Path) -> li
     return scripts
 
 
+def check_python_scripts(
+    entry_points: dict[str, dict[str, str]], scripts: list[Script], path: Path
+) -> None:
+    """A Python entry point named like a native script would be installed at the same
+    place in bin/, and the installer's Python stub would replace the executable."""
+    native = {s.name.lower(): s.name for s in scripts}
+    for group, key in (("console_scripts", "scripts"), ("gui_scripts", "gui-scripts")):
+        for name in entry_points.get(group, {}):
+            if name.lower() in native:
+                raise BuildError(
+                    f"[project.{key}] {name!r} and [{TOOL}.scripts] {native[name.lower()]!r} "
+                    "would be the same file in bin/: the installer's Python launcher would "
+                    "replace the native executable; rename one of them",
+                    path,
+                )
+
+
 def load_project(root: Path) -> Project:
     root = root.resolve()
     data = load_pyproject(root)
@@ -288,6 +379,7 @@ def load_project(root: Path) -> Project:
     _unknown(tool, _TOOL_KEYS, f"[{TOOL}]", path)
     engine = check_engine(tool.get("engine", DEFAULT_ENGINE), f"[{TOOL}] engine", path)
     scripts = parse_scripts(tool.get("scripts"), root, engine, path)
+    check_python_scripts(metadata.entry_points, scripts, path)
     packages = [
         _project_file(root, p, f"[{TOOL}] packages", path, folder=True)
         for p in tool.get("packages", [])

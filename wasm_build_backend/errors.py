@@ -1,8 +1,18 @@
-"""The one exception type that reaches users: a message, never a traceback."""
+"""The one exception type that reaches users, and how a failed build ends: one line
+on stderr and an exit status, never a traceback."""
 
 from __future__ import annotations
 
+import sys
+import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+from .processes import Interrupted, stopping
+from .progress import VERBOSE, verbosity
+
+T = TypeVar("T")
 
 
 class BuildError(Exception):
@@ -15,3 +25,32 @@ class BuildError(Exception):
     def __init__(self, message: str, path: Path | str | None = None) -> None:
         self.path = None if path is None else Path(path)
         super().__init__(f"{path}: {message}" if path is not None else message)
+
+
+def describe_os_error(e: OSError) -> str:
+    """An OSError the build did not expect (a full disk, a file vanishing) as one line."""
+    what = e.strerror or str(e)
+    if e.filename is not None:
+        return f"{e.filename}: {what}"
+    return what
+
+
+def reported(body: Callable[[], T]) -> T:
+    """`body()`, stopped cleanly by Ctrl-C or SIGTERM (see `processes`); a failure is
+    one line on stderr and SystemExit: 1 for a BuildError or an unexpected OSError,
+    128 + the signal's number when interrupted (130 for Ctrl-C)."""
+    with stopping():
+        try:
+            return body()
+        except BuildError as e:
+            line, status = f"error: {e}", 1
+        except Interrupted as e:
+            line, status = e.message, e.exit_status
+        except KeyboardInterrupt:
+            line, status = "interrupted", 130
+        except OSError as e:
+            if verbosity() >= VERBOSE:
+                traceback.print_exc()
+            line, status = f"error: {describe_os_error(e)}", 1
+    print(f"wasm-build-backend: {line}", file=sys.stderr, flush=True)
+    raise SystemExit(status)

@@ -16,6 +16,7 @@ from .engines import BuildRequest, get_engine
 from .engines.choice import choose_engine
 from .errors import BuildError
 from .layout import Layout
+from .limits import checked_script
 from .progress import say, step
 from .target import Target
 from .wasmfile import WasmModule, read_module
@@ -80,6 +81,7 @@ def build_scripts(
             )
             say(f'{script.name}: {engine} engine (engine = "auto": {why})')
             script = replace(script, engine=engine)
+        script = checked_script(script, modules[script.module], target)
         data_dirs: dict[str, str] = {}
         for data in script.sandbox.data:
             if editable:

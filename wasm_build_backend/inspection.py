@@ -13,7 +13,8 @@ from typing import Any
 
 from .config import AUTO
 from .engines.choice import choose_engine, engine_problem
-from .wasmfile import FEATURES, WasmModule
+from .limits import size_text
+from .wasmfile import FEATURES, Memory, WasmModule
 
 
 def _not_runnable(module: WasmModule) -> str | None:
@@ -26,6 +27,37 @@ def _not_runnable(module: WasmModule) -> str | None:
     if missing:
         return f"it imports what the WASI 0.2 runtime lacks: {', '.join(missing)}"
     return None
+
+
+def _memory(memory: Memory) -> dict[str, Any]:
+    """A linear memory's limits, in pages and bytes: what `max-memory` is checked against."""
+    return {
+        "index": "i64" if memory.is64 else "i32",
+        "page_size": memory.page_size,
+        "minimum_pages": memory.minimum,
+        "minimum_bytes": memory.minimum * memory.page_size,
+        "maximum_pages": memory.maximum,
+        "maximum_bytes": None if memory.maximum is None else memory.maximum * memory.page_size,
+        "addressable_bytes": memory.address_limit,
+        "shared": memory.shared,
+        "imported": memory.imported,
+    }
+
+
+def _memory_text(m: dict[str, Any]) -> str:
+    pages = "page" if m["minimum_pages"] == 1 else "pages"
+    if m["page_size"] != 65536:
+        pages += f" of {m['page_size']} bytes"
+    text = f"minimum {m['minimum_pages']} {pages} = {m['minimum_bytes']} bytes"
+    text += f" ({size_text(m['minimum_bytes'])}), maximum "
+    if m["maximum_pages"] is None:
+        bits = 64 if m["index"] == "i64" else 32
+        text += f"none (a {bits}-bit memory addresses up to {size_text(m['addressable_bytes'])})"
+    else:
+        text += f"{m['maximum_pages']} pages = {m['maximum_bytes']} bytes"
+        text += f" ({size_text(m['maximum_bytes'])})"
+    extra = [w for w, on in (("shared", m["shared"]), ("imported", m["imported"])) if on]
+    return text + (f"; {', '.join(extra)}" if extra else "")
 
 
 def report(module: WasmModule) -> dict[str, Any]:
@@ -48,6 +80,7 @@ def report(module: WasmModule) -> dict[str, Any]:
         "wasi": module.wasi_version,
         "command": module.is_command,
         "features": [{"name": f, "description": FEATURES[f]} for f in module.features],
+        "memories": [_memory(m) for m in module.memories],
         "engines": engines,
         AUTO: auto,
         "imports": [{"module": i.module, "name": i.name, "kind": i.kind} for i in module.imports],
@@ -68,6 +101,12 @@ def format_report(data: dict[str, Any]) -> str:
     if not component:  # a component's core modules are nested, and not read
         none = "none beyond WebAssembly 1.0"
         lines.append(f"features: {', '.join(features) if features else none}")
+        memories = data["memories"]
+        if len(memories) == 1:
+            lines.append(f"memory:   {_memory_text(memories[0])}")
+        else:
+            lines.append(f"memory:   {len(memories) or 'none'}")
+            lines += [f"  {i}: {_memory_text(m)}" for i, m in enumerate(memories)]
     engines: dict[str, dict[str, Any]] = data["engines"]
     text = ", ".join(name for name, e in engines.items() if e["builds"]) or "none"
     if data["command"] and not data[AUTO]:  # a command no engine can run: one reason

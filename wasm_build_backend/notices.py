@@ -16,7 +16,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from .errors import BuildError
-from .progress import say
+from .progress import warn
 from .target import Target
 from .zig import zig_lib_dir
 
@@ -52,13 +52,13 @@ def _from_distribution(component: str, name: str, suffix: str) -> dict[str, Path
             if path.is_file():
                 return {f"{component}/{Path(suffix).name}": path}
     # Built all the same: a missing text is the installation's defect, not the project's.
-    say(f"warning: {name} is installed without its licence file; wheels will lack it")
+    warn(f"{name} is installed without its licence file; wheels will lack it")
     return {}
 
 
 def _file(component: str, path: Path) -> dict[str, Path]:
     if not path.is_file():
-        say(f"warning: {path} is missing; wheels will lack {component}'s licence")
+        warn(f"{path} is missing; wheels will lack {component}'s licence")
         return {}
     return {f"{component}/{path.name}": path}
 

@@ -1,4 +1,8 @@
-"""Progress lines on stderr for the long steps, as frontends show a backend's output."""
+"""Progress lines on stderr for the long steps, as frontends show a backend's output.
+
+How much is said is one process-wide level: the command line's `-q` keeps only warnings
+and errors, `-v` adds the details (every compiler command, cache decisions).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,38 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+QUIET, NORMAL, VERBOSE = 0, 1, 2
+_level = NORMAL
+
+
+def set_verbosity(level: int) -> None:
+    global _level
+    _level = level
+
+
+def verbosity() -> int:
+    return _level
+
+
+def _print(message: str) -> None:
+    print(f"wasm-build-backend: {message}", file=sys.stderr, flush=True)
+
 
 def say(message: str) -> None:
-    print(f"wasm-build-backend: {message}", file=sys.stderr, flush=True)
+    """A progress line: hidden by `-q`."""
+    if _level >= NORMAL:
+        _print(message)
+
+
+def warn(message: str) -> None:
+    """Something the user should know about the build, even with `-q`."""
+    _print(f"warning: {message}")
+
+
+def debug(message: str) -> None:
+    """A detail shown with `-v` only."""
+    if _level >= VERBOSE:
+        _print(message)
 
 
 @contextmanager

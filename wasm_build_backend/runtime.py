@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import shutil
-import subprocess
 import sys
 import zipfile
 from importlib.metadata import version
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
+from . import processes
 from .binfmt import elf_needed, identify
 from .cache import Cache
 from .errors import BuildError
@@ -267,7 +267,7 @@ def _downloaded(target: Target, cache: Cache) -> Path:
             cmd += ["--platform", platform]
         cmd += ["--disable-pip-version-check", "--quiet", f"wasmtime=={RUNTIME_VERSION}"]
         say(f"downloading the Wasmtime {RUNTIME_VERSION} runtime for {target.platform_tag()}")
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc = processes.run(cmd, capture_output=True, text=True)
         found = sorted(wheels.glob("*.whl")) if wheels.is_dir() else []
         if proc.returncode != 0 or len(found) != 1:
             output = "\n".join((proc.stderr + proc.stdout).strip().splitlines()[-5:])

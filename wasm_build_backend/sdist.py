@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from .archive import chmod_as_created, source_date_epoch
+from .cache import check_output_folder
 from .config import Project
 from .errors import BuildError
 
@@ -63,7 +64,7 @@ def write_sdist(project: Project, directory: Path) -> str:
     entries.append(("PKG-INFO", meta.core_metadata().encode(), False))
     entries.sort()
 
-    directory.mkdir(parents=True, exist_ok=True)
+    check_output_folder(directory)
     filename = f"{base}.tar.gz"
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".tar.gz", dir=directory)
     try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
 
+from .cache import Cache
 from .config import check_engine
 from .errors import BuildError
 from .host import host_target
@@ -36,6 +37,10 @@ class BuildSettings:
     cache_dir: Path | None = None
     precompile: str | None = None  # one of PRECOMPILE_MODES; None: the best available
     runtime: Path | None = None  # where the target's Wasmtime library comes from
+    cache_setting: str = "-C cache-dir"  # how the user named cache_dir, for messages
+
+    def cache(self) -> Cache:
+        return Cache(self.cache_dir, self.cache_setting)
 
     def resolved_target(self) -> Target:
         return self.target or host_target()
@@ -64,7 +69,7 @@ def parse_settings(config_settings: ConfigSettings | None) -> BuildSettings:
         engine=check_engine(pairs["engine"], "config setting engine")
         if "engine" in pairs
         else None,
-        target=parse_tag(pairs["target"]) if pairs.get("target") else None,
+        target=parse_tag(pairs["target"], "config setting target") if pairs.get("target") else None,
         cache_dir=Path(pairs["cache-dir"]) if pairs.get("cache-dir") else None,
         precompile=check_precompile(pairs["precompile"]) if pairs.get("precompile") else None,
         runtime=Path(pairs["runtime"]).expanduser().resolve() if pairs.get("runtime") else None,

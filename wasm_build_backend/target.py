@@ -173,17 +173,32 @@ SUPPORTED_TAGS = (
 _LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
 
 
-def _unsupported(tag: str) -> BuildError:
+# The oldest macOS whose headers zig has (10.4 to 10.6 lack even errno.h).
+OLDEST_MACOS = (10, 7)
+
+
+def _unsupported(tag: str, where: str | None) -> BuildError:
     listed = ", ".join(SUPPORTED_TAGS)
+    said = f"{where}: " if where else ""
     return BuildError(
-        f"unsupported target platform tag {tag!r}; supported tags look like: {listed} "
-        "(any manylinux_X_Y with X_Y >= 2_17, and any macOS version)"
+        f"{said}unsupported target platform tag {tag!r}; supported tags look like: {listed} "
+        f"(any manylinux_X_Y with X_Y >= 2_17, and macOS {OLDEST_MACOS[0]}.{OLDEST_MACOS[1]} "
+        "or later)"
     )
 
 
-def parse_tag(tag: str) -> Target:
-    """The target for a wheel platform tag such as `manylinux_2_28_aarch64` or `win_amd64`."""
+def parse_tag(tag: str, where: str | None = None) -> Target:
+    """The target for a wheel platform tag such as `manylinux_2_28_aarch64` or `win_amd64`;
+    `where` names the setting it came from, for messages."""
+    given = tag
     tag = tag.strip().lower().replace("-", "_").replace(".", "_")
+    if tag == "all":
+        said = f"{where}: " if where else ""
+        raise BuildError(
+            f"{said}'all' builds one wheel per platform, which only the command line does "
+            "(wasm-build-backend build --target all); a frontend builds one wheel per call, "
+            "so give one platform tag"
+        )
     if tag in ("win_amd64", "win_arm64"):
         return Target("windows", "x86_64" if tag == "win_amd64" else "aarch64")
     m = re.fullmatch(
@@ -192,7 +207,7 @@ def parse_tag(tag: str) -> Target:
     if m:
         arch = ARCH_ALIASES.get(m.group(4))
         if arch is None:
-            raise _unsupported(tag)
+            raise _unsupported(given, where)
         prefix = m.group(1)
         if prefix == "linux":
             glibc = LAUNCHER_GLIBC
@@ -201,7 +216,7 @@ def parse_tag(tag: str) -> Target:
         else:
             glibc = (int(m.group(2)), int(m.group(3)))
         if glibc < LAUNCHER_GLIBC:
-            raise _unsupported(tag)
+            raise _unsupported(given, where)
         return Target("linux", arch, "glibc", glibc=glibc)
     m = re.fullmatch(r"musllinux_(\d+)_(\d+)_(\w+)", tag)
     if m and m.group(3) in ARCH_ALIASES:
@@ -210,10 +225,17 @@ def parse_tag(tag: str) -> Target:
     if m and m.group(3) in ("x86_64", "arm64", "universal2"):
         version = (int(m.group(1)), int(m.group(2)))
         arch = ARCH_ALIASES.get(m.group(3), m.group(3))
-        if arch == "aarch64":
-            version = max(version, (11, 0))
+        if version < OLDEST_MACOS:
+            raise BuildError(
+                f"{f'{where}: ' if where else ''}{given!r} is for macOS "
+                f"{version[0]}.{version[1]}, older than the oldest macOS the C compiler "
+                f"(zig) builds for, {OLDEST_MACOS[0]}.{OLDEST_MACOS[1]}; give "
+                f"macosx_{OLDEST_MACOS[0]}_{OLDEST_MACOS[1]}_{m.group(3)} or later"
+            )
+        if arch == "aarch64" and version < (11, 0):
+            version = (11, 0)
         return Target("macos", arch, macos=version)
-    raise _unsupported(tag)
+    raise _unsupported(given, where)
 
 
 def all_targets() -> list[Target]:

@@ -113,6 +113,23 @@ class Export:
     kind: str
 
 
+@dataclass(frozen=True)
+class Memory:
+    """A linear memory's limits, in pages of `page_size` bytes."""
+
+    minimum: int
+    maximum: int | None  # None: as large as the index type allows
+    is64: bool = False
+    shared: bool = False
+    page_size: int = 65536
+    imported: bool = False
+
+    @property
+    def address_limit(self) -> int:
+        """The most bytes the memory's index type can address."""
+        return 2**64 if self.is64 else 2**32
+
+
 @dataclass
 class WasmModule:
     """A core module or a component. A component's imports have the interface's full name
@@ -123,6 +140,7 @@ class WasmModule:
     imports: list[Import] = field(default_factory=list)
     exports: list[Export] = field(default_factory=list)
     is_component: bool = False
+    memories: list[Memory] = field(default_factory=list)  # imported ones first, as indexed
 
     @cached_property
     def features(self) -> tuple[str, ...]:
@@ -222,6 +240,12 @@ class _Reader:
         return b
 
     def u32(self) -> int:
+        return self.uleb(35)
+
+    def u64(self) -> int:
+        return self.uleb(70)
+
+    def uleb(self, max_shift: int) -> int:
         result = shift = 0
         while True:
             b = self.byte()
@@ -229,7 +253,7 @@ class _Reader:
             if not b & 0x80:
                 return result
             shift += 7
-            if shift > 35:
+            if shift >= max_shift:
                 raise BuildError(
                     f"malformed WebAssembly: bad integer at byte {self.pos}", self.path
                 )
@@ -269,12 +293,18 @@ class _Reader:
         return types
 
     def skip_limits(self) -> None:
+        self.memory_limits()
+
+    def memory_limits(self, *, imported: bool = False) -> Memory:
+        """Limits: flags (1: has a maximum, 2: shared, 4: 64-bit, 8: custom page size),
+        minimum, maximum, log2 of the page size; u64 numbers for 64-bit ones."""
         flags = self.byte()
-        self.u32()
-        if flags & 1:
-            self.u32()
-        if flags & 8:  # custom page size
-            self.u32()
+        number = self.u64 if flags & 4 else self.u32
+        minimum = number()
+        maximum = number() if flags & 1 else None
+        # (Wasmtime's validation refuses any page size but 1 and 64 KiB.)
+        page_size = 2 ** min(self.u32(), 64) if flags & 8 else 65536
+        return Memory(minimum, maximum, bool(flags & 4), bool(flags & 2), page_size, imported)
 
 
 def read_module(path: Path) -> WasmModule:
@@ -325,7 +355,7 @@ def read_module(path: Path) -> WasmModule:
                     r.byte()
                     r.skip_limits()
                 elif kind == 2:
-                    r.skip_limits()
+                    module.memories.append(r.memory_limits(imported=True))
                 elif kind == 3:
                     # Value types may be multi-byte references; a global import is
                     # a type then a mutability byte, so read the type loosely.
@@ -333,6 +363,9 @@ def read_module(path: Path) -> WasmModule:
                     if t in (0x63, 0x64):
                         r.u32()
                     r.byte()
+        elif section == 5:
+            for _ in range(r.u32()):
+                module.memories.append(r.memory_limits())
         elif section == 7:
             for _ in range(r.u32()):
                 name, kind = r.name(), r.byte()

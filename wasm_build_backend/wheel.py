@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import __version__
 from .archive import chmod_as_created, source_date_epoch, zip_date_time
-from .cache import Cache
+from .cache import Cache, check_output_folder
 from .errors import BuildError
 
 _LEVEL = 6
@@ -86,8 +86,13 @@ class WheelWriter:
         record.append(f"{record_name},,")
         self.add(record_name, ("\n".join(record) + "\n").encode())
         names.append(record_name)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".whl", dir=self.path.parent)
+        check_output_folder(self.path.parent)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".whl", dir=self.path.parent)
+        except OSError as e:
+            raise BuildError(
+                f"cannot write the wheel here: {e.strerror}", self.path.parent
+            ) from None
         try:
             with os.fdopen(fd, "wb") as f:
                 self._write_zip(names, f.write)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
+import os
+import shlex
 import sys
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
+from . import processes
+from .cache import private_temp_dir, unwritable
 from .errors import BuildError
+from .progress import debug
 
 
 @cache
@@ -19,7 +23,8 @@ def zig_version() -> str:
 def zig_cc(args: list[str], cwd: Path | None = None, what: str = "compiling") -> None:
     """Run `zig cc ARGS`, turning a failure into a BuildError with the compiler's output."""
     cmd = [sys.executable, "-m", "ziglang", "cc", *args]
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    debug(f"running {shlex.join(cmd)}" + (f" in {cwd}" if cwd else ""))
+    proc = processes.run(cmd, cwd=cwd, env=_zig_env(), capture_output=True, text=True)
     if proc.returncode != 0:
         output = (proc.stderr + proc.stdout).strip()
         raise BuildError(f"zig failed while {what}:\n{output}")
@@ -34,3 +39,25 @@ def zig_lib_dir() -> Path:
     if spec is None or spec.origin is None:
         raise BuildError("the ziglang package is not installed")
     return Path(spec.origin).parent / "lib"
+
+
+def _zig_cache_default() -> Path:
+    """Where zig keeps its global cache when ZIG_GLOBAL_CACHE_DIR is not set."""
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "zig"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "zig"
+
+
+@cache
+def _zig_env() -> dict[str, str] | None:
+    """zig fails outright when its global cache cannot be written (a read-only home or
+    XDG_CACHE_HOME): it then gets a private temporary one. None: the environment as is."""
+    if os.environ.get("ZIG_GLOBAL_CACHE_DIR"):
+        return None
+    default = _zig_cache_default()
+    why = unwritable(default)
+    if why is None:
+        return None
+    folder = private_temp_dir() / "zig"
+    debug(f"zig's cache {default} cannot be written ({why}); using {folder}")
+    return {**os.environ, "ZIG_GLOBAL_CACHE_DIR": str(folder)}

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .. import processes
 from ..cache import Cache
 from ..config import Sandbox
 from ..emulators import Emulator
@@ -183,7 +184,7 @@ def emulated(
         # holds a pipe open for seconds after it exits.
         with _exclusive(emulator, cache), tempfile.TemporaryFile() as output:
             try:
-                proc = subprocess.run(
+                proc = processes.run(
                     cmd,
                     cwd=work,
                     env=emulator.environment(),

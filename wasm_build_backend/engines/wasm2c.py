@@ -25,14 +25,13 @@ import hashlib
 import math
 import os
 import re
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
-from .. import notices
+from .. import notices, processes
 from ..cache import Cache
 from ..config import Sandbox
 from ..errors import BuildError
@@ -236,7 +235,7 @@ def translate(module: WasmModule, wabt: Wabt, cache_: Cache) -> Path:
         if outputs > 1:
             cmd.append(f"--num-outputs={outputs}")
         cmd += [str(source), "-o", str(folder / "module.c")]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc = processes.run(cmd, capture_output=True, text=True)
         source.unlink()
         if proc.returncode != 0:
             used = _untranslatable(module)

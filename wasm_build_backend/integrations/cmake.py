@@ -26,6 +26,7 @@ from ..cache import Cache
 from ..config import (
     DEFAULT_ENGINE,
     DataDir,
+    Origin,
     Sandbox,
     Script,
     _env,
@@ -33,6 +34,7 @@ from ..config import (
     _project_file,
     _timeout,
     check_engine,
+    check_guest_paths,
     check_script_name,
     parse_dir,
     parse_size,
@@ -95,7 +97,9 @@ def script_from_options(ns: argparse.Namespace) -> tuple[Path, Script]:
         else None,
         timeout=timeout,
     )
-    return root, Script(ns.name, module, engine, sandbox)
+    check_guest_paths(sandbox, where, path)
+    origin = Origin(path, f"{where} MAX_MEMORY", f"{where} TIMEOUT")
+    return root, Script(ns.name, module, engine, sandbox, origin)
 
 
 def _configure(ns: argparse.Namespace) -> int:
