@@ -71,6 +71,7 @@ def build_project_wheel(
     target = settings.resolved_target()
     layout = Layout.for_distribution(meta.dist_name)
     cache = settings.cache()
+    cache.check()  # an unusable cache is reported (or replaced) before the long steps
     scripts = build_scripts(
         project.root,
         project.scripts,

@@ -69,11 +69,11 @@ def unwritable(folder: Path) -> str | None:
     return None
 
 
-def check_output_folder(folder: Path) -> None:
+def check_output_folder(folder: Path, what: str = "the output folder") -> None:
     """Create the folder a build writes its result into, or say why it cannot be."""
     why = unwritable(folder)
     if why is not None:
-        raise BuildError(f"cannot write the output here: {why}", folder)
+        raise BuildError(f"cannot be used as {what}: {why}", folder)
 
 
 @cache
@@ -155,6 +155,10 @@ class Cache:
             else:
                 self._writable = _fallback_root(self._configured, why)
         return self._writable
+
+    def check(self) -> None:
+        """Raise now if the cache cannot be written and may not be replaced."""
+        self.root  # noqa: B018 (the property checks)
 
     def path(self, kind: str, parts: Mapping[str, object]) -> Path:
         """Where the entry for `parts` is, whether or not it exists yet."""

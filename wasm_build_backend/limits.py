@@ -40,37 +40,50 @@ def size_text(n: int) -> str:
     return f"{n} bytes"
 
 
+def bytes_text(n: int) -> str:
+    """`n` bytes, exactly and as people read them: 16842752 bytes (16.1 MiB)."""
+    return f"{n} bytes" if n < 1024 else f"{n} bytes ({size_text(n)})"
+
+
+def _duration_text(seconds: float) -> str:
+    days = seconds / 86_400
+    if days >= 3650:
+        return f"about {days / 365.25:,.0f} years"
+    return f"about {days:,.1f} days"
+
+
 def _memory_limit(script: Script, module: WasmModule) -> int | None:
     limit = script.sandbox.max_memory
     if limit is None:
         return None
     where, path = script.origin.max_memory, script.origin.file
+    said = f"{path}: {where}" if path else where
     memories = module.memories
     if module.is_component:  # its memories are inside its core modules, not read here
         memories = [Memory(0, None, is64=True)]
     if not memories:
-        warn(f"{where}: {module.path.name} has no linear memory, so the limit has no effect")
+        warn(f"{said}: {module.path.name} has no linear memory, so the limit has no effect")
         return limit
     for memory in memories:
         least = memory.minimum * memory.page_size
         if least > limit:
             raise BuildError(
-                f"{where} {size_text(limit)} is below the {memory.minimum} pages "
-                f"({size_text(least)}) of memory that {module.path.name} starts with, so "
-                f"the program could never start; give at least {least} bytes",
+                f"{where} {bytes_text(limit)} is below the {memory.minimum} pages "
+                f"({bytes_text(least)}) of memory that {module.path.name} starts with, so "
+                "the program could never start",
                 path,
             )
     most = max(m.address_limit for m in memories)
     if limit > most:
         bits = 64 if most == 2**64 else 32
         raise BuildError(
-            f"{where} {size_text(limit)} is more than the {bits}-bit memory of "
-            f"{module.path.name} can address ({size_text(most)})",
+            f"{where} {bytes_text(limit)} is more than the {bits}-bit memory of "
+            f"{module.path.name} can address ({bytes_text(most)})",
             path,
         )
     if limit > ENGINE_MEMORY_LIMIT:
         warn(
-            f"{where} {size_text(limit)} is capped to {ENGINE_MEMORY_LIMIT} bytes, the "
+            f"{said} {bytes_text(limit)} is capped to {ENGINE_MEMORY_LIMIT} bytes, the "
             "largest limit the engines take (no machine has that much address space)"
         )
         return ENGINE_MEMORY_LIMIT
@@ -82,18 +95,19 @@ def _timeout(script: Script, target: Target) -> float | None:
     if seconds is None:
         return None
     where, path = script.origin.timeout, script.origin.file
+    said = f"{path}: {where}" if path else where
     ms = round(seconds * 1000)
     most = _TIMER_MS.get(target.os, _TIMER_MS_POSIX)
     if ms > most:
-        days = most / 86_400_000
         raise BuildError(
             f"{where} {seconds:g} s is longer than the executables' timer on "
-            f"{target.platform_tag()} can wait ({most // 1000} s, about {days:,.1f} days); "
+            f"{target.platform_tag()} can wait ({most // 1000} s, "
+            f"{_duration_text(most / 1000)}); "
             "leave it out for no time limit",
             path,
         )
     if ms < 1:
-        warn(f"{where} {seconds:g} s is raised to 0.001 s, the timer's resolution")
+        warn(f"{said} {seconds:g} s is raised to 0.001 s, the timer's resolution")
         return 0.001
     return seconds
 
