@@ -22,6 +22,7 @@ import errno
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import socket
 import sys
@@ -55,9 +56,11 @@ def unwritable(folder: Path) -> str | None:
     """Why `folder` cannot be created or written, or None if it can."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
+        probe = folder / f".probe-{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            probe.open("xb").close()
+        finally:
+            probe.unlink(missing_ok=True)
     except FileExistsError:
         return "it is a file, not a folder"
     except OSError as e:
@@ -132,10 +135,12 @@ class Cache:
 
     def __init__(self, root: Path | None = None, setting: str = "cache-dir") -> None:
         if root is None:
-            self._configured = default_cache_dir()
+            self._configured = default_cache_dir().expanduser().absolute()
             self._setting: str | None = _ENV if os.environ.get(_ENV) else None
         else:
-            self._configured = Path(root)
+            # Absolute: compilers run in other folders (`~` too, which no shell expands in
+            # `-C cache-dir=~/...`).
+            self._configured = Path(root).expanduser().absolute()
             self._setting = setting
         self._writable: Path | None = None
 
@@ -177,16 +182,18 @@ class Cache:
         final = self.root / kind / cache_key(parts)
         if final.is_dir():
             return final
+        # Named before it is made, inside the `try`: an interruption at any point
+        # leaves no folder that the `finally` does not know about.
+        work = final.parent / f".{final.name}.{_HOST}-{os.getpid()}-{secrets.token_hex(4)}"
         try:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            _remove_abandoned(final.parent)
-            prefix = f".{final.name}.{_HOST}-{os.getpid()}-"
-            work = Path(tempfile.mkdtemp(prefix=prefix, dir=final.parent))
-        except OSError as e:
-            raise BuildError(
-                f"cannot write to the build cache: {e.strerror}", final.parent
-            ) from None
-        try:
+            try:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                _remove_abandoned(final.parent)
+                work.mkdir()
+            except OSError as e:
+                raise BuildError(
+                    f"cannot write to the build cache: {e.strerror}", final.parent
+                ) from None
             produce(work)
             (work / "key.json").write_text(json.dumps(parts, sort_keys=True, indent=1))
             try:

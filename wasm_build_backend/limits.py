@@ -68,9 +68,9 @@ def _memory_limit(script: Script, module: WasmModule) -> int | None:
         least = memory.minimum * memory.page_size
         if least > limit:
             raise BuildError(
-                f"{where} {bytes_text(limit)} is below the {memory.minimum} pages "
-                f"({bytes_text(least)}) of memory that {module.path.name} starts with, so "
-                "the program could never start",
+                f"{where} {bytes_text(limit)} is below the {least} bytes "
+                f"({size_text(least)}, {memory.minimum} pages) of memory that "
+                f"{module.path.name} starts with, so the program could never start",
                 path,
             )
     most = max(m.address_limit for m in memories)
@@ -78,7 +78,7 @@ def _memory_limit(script: Script, module: WasmModule) -> int | None:
         bits = 64 if most == 2**64 else 32
         raise BuildError(
             f"{where} {bytes_text(limit)} is more than the {bits}-bit memory of "
-            f"{module.path.name} can address ({bytes_text(most)})",
+            f"{module.path.name} can address: at most {bytes_text(most)}",
             path,
         )
     if limit > ENGINE_MEMORY_LIMIT:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import secrets
 import struct
-import tempfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -87,20 +87,18 @@ class WheelWriter:
         self.add(record_name, ("\n".join(record) + "\n").encode())
         names.append(record_name)
         check_output_folder(self.path.parent)
+        # Named before it is made, inside the `try`: an interruption at any point
+        # leaves no file behind.
+        tmp = self.path.with_name(f".tmp-{os.getpid()}-{secrets.token_hex(4)}.whl")
         try:
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".whl", dir=self.path.parent)
-        except OSError as e:
-            raise BuildError(
-                f"cannot write the wheel here: {e.strerror}", self.path.parent
-            ) from None
-        try:
-            with os.fdopen(fd, "wb") as f:
+            with open(tmp, "xb") as f:
                 self._write_zip(names, f.write)
-            chmod_as_created(Path(tmp))
+            chmod_as_created(tmp)
             os.replace(tmp, self.path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        except OSError as e:  # a full disk, or a folder where the wheel goes
+            raise BuildError(f"cannot write the wheel: {e.strerror}", self.path) from None
+        finally:
+            tmp.unlink(missing_ok=True)
 
     def _write_zip(self, names: list[str], write: Callable[[bytes], object]) -> None:
         time, date = _dos_time(source_date_epoch())
