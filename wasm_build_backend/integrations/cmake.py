@@ -39,7 +39,7 @@ from ..config import (
     parse_dir,
     parse_size,
 )
-from ..errors import BuildError
+from ..errors import BuildError, reported
 from ..executables import build_scripts
 from ..layout import Layout
 from ..settings import check_precompile
@@ -209,11 +209,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     ns = _parser().parse_args(argv)
     try:
-        result: int = ns.func(ns)
-        return result
-    except BuildError as e:
-        print(f"wasm-build-backend: error: {e}", file=sys.stderr, flush=True)
-        return 1
+        result: int = reported(lambda: ns.func(ns))
+    except SystemExit as e:  # the one line is said: a BuildError, Ctrl-C
+        return int(e.code or 0)
+    return result
 
 
 if __name__ == "__main__":
