@@ -328,6 +328,11 @@ def test_default_cache_that_cannot_be_written_falls_back(tmp_path: Path) -> None
             "compiler (zig) builds for, 10.7; give macosx_10_7_universal2 or later",
         ),
         (
+            "macosx_100_0_x86_64",
+            "'macosx_100_0_x86_64' is for macOS 100.0, which the C compiler (zig) cannot "
+            "target: major and minor versions go up to 99",
+        ),
+        (
             "all",
             "'all' builds one wheel per platform, which only the command line does "
             "(wasm-build-backend build --target all); a frontend builds one wheel per call, "
@@ -355,6 +360,22 @@ def test_target_that_cannot_be_built(tag: str, message: str, tmp_path: Path) -> 
             "which makes a wheel for each",
             exe.parent,
         )
+
+
+def test_source_date_epoch_that_is_no_time(tmp_path: Path) -> None:
+    """clang reads it too: a bad value was zig's error, from the middle of the build."""
+    project = hello_project(tmp_path)
+    out = tmp_path / "dist"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1e9"}
+    message = (
+        "SOURCE_DATE_EPOCH='1e9' must be a whole number of seconds since 1970 (from 0 to "
+        "253402300799)"
+    )
+    cache = tmp_path / "cache"
+    assert_one_line(
+        run([*CLI, "build", project, "-o", out, "--cache-dir", cache], env=env), message, out
+    )
+    assert_one_line(python_build(project, out, f"cache-dir={cache}", env=env), message, out)
 
 
 # ---- what is raised or capped is said; inspect; -v and -q ----

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .archive import source_date_epoch
 from .cache import Cache
 from .config import AUTO, Script
 from .engines import BuildRequest, get_engine
@@ -68,6 +69,7 @@ def build_scripts(
     runtime: Path | None = None,
 ) -> ScriptsFolder:
     """Build every script for `target`; shared modules are read and compiled once."""
+    source_date_epoch()  # checked before zig (whose clang reads it too) can fail on it
     modules: dict[Path, WasmModule] = {}
     executables: dict[str, Path] = {}
     companions: dict[str, Path] = {}

@@ -39,6 +39,16 @@ def warn(message: str) -> None:
     _print(f"warning: {message}")
 
 
+_warned: set[str] = set()
+
+
+def warn_once(message: str) -> None:
+    """A warning about something every archive or script of a build shares."""
+    if message not in _warned:
+        _warned.add(message)
+        warn(message)
+
+
 def debug(message: str) -> None:
     """A detail shown with `-v` only."""
     if _level >= VERBOSE:

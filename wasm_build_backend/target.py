@@ -173,8 +173,10 @@ SUPPORTED_TAGS = (
 _LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
 
 
-# The oldest macOS whose headers zig has (10.4 to 10.6 lack even errno.h).
+# The oldest macOS whose headers zig has (10.4 to 10.6 lack even errno.h), and the
+# last version clang can target (its version macros have two digits per part).
 OLDEST_MACOS = (10, 7)
+NEWEST_MACOS = (99, 99)
 
 
 def _unsupported(tag: str, where: str | None) -> BuildError:
@@ -231,6 +233,12 @@ def parse_tag(tag: str, where: str | None = None) -> Target:
                 f"{version[0]}.{version[1]}, older than the oldest macOS the C compiler "
                 f"(zig) builds for, {OLDEST_MACOS[0]}.{OLDEST_MACOS[1]}; give "
                 f"macosx_{OLDEST_MACOS[0]}_{OLDEST_MACOS[1]}_{m.group(3)} or later"
+            )
+        if version[0] > NEWEST_MACOS[0] or version[1] > NEWEST_MACOS[1]:
+            raise BuildError(
+                f"{f'{where}: ' if where else ''}{given!r} is for macOS "
+                f"{version[0]}.{version[1]}, which the C compiler (zig) cannot target: "
+                f"major and minor versions go up to {NEWEST_MACOS[0]}"
             )
         if arch == "aarch64" and version < (11, 0):
             version = (11, 0)
