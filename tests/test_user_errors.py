@@ -585,3 +585,16 @@ def test_killed_build_leaves_nothing_after_the_next(big_module: Path, tmp_path: 
     )
     assert again.returncode == 0, again.stderr
     assert [p.relative_to(cache).as_posix() for p in cache.glob("*/.*")] == []
+
+
+def test_raised_target_versions_are_said(capsys: pytest.CaptureFixture[str]) -> None:
+    from wasm_build_backend.target import parse_tag
+
+    assert parse_tag("macosx_10_9_arm64").macos == (11, 0)
+    assert parse_tag("musllinux_1_1_aarch64").platform_tag() == "musllinux_1_2_aarch64"
+    assert capsys.readouterr().err.splitlines() == [
+        "wasm-build-backend: warning: 'macosx_10_9_arm64': macOS on arm64 starts at 11.0, so "
+        "the wheel is for 11.0",
+        "wasm-build-backend: warning: 'musllinux_1_1_aarch64': the executables need musl 1.2, "
+        "so the wheel is tagged musllinux_1_2",
+    ]

@@ -82,7 +82,10 @@ def build_project_wheel(
         precompile=settings.precompile,
         runtime=settings.runtime,
     )
-    tag = f"py3-none-{wheel_platform_tag(target, scripts.all_files())}"
+    platform = wheel_platform_tag(target, scripts.all_files())
+    if settings.target is not None and platform != target.platform_tag():
+        say(f"the wheel is tagged {platform}, not {target.platform_tag()}: its files need it")
+    tag = f"py3-none-{platform}"
     data = f"{meta.dist_name}-{meta.version}.data"
     filename = f"{meta.dist_name}-{meta.version}-{tag}.whl"
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .errors import BuildError
+from .progress import warn_once
 
 # The oldest glibc the launcher is linked against: zig links against stubs of
 # this version, so the launcher itself never raises a wheel's manylinux tag.
@@ -222,6 +223,12 @@ def parse_tag(tag: str, where: str | None = None) -> Target:
         return Target("linux", arch, "glibc", glibc=glibc)
     m = re.fullmatch(r"musllinux_(\d+)_(\d+)_(\w+)", tag)
     if m and m.group(3) in ARCH_ALIASES:
+        version = (int(m.group(1)), int(m.group(2)))
+        if version < MUSLLINUX:
+            warn_once(
+                f"{given!r}: the executables need musl {MUSLLINUX[0]}.{MUSLLINUX[1]}, so the "
+                f"wheel is tagged musllinux_{MUSLLINUX[0]}_{MUSLLINUX[1]}"
+            )
         return Target("linux", ARCH_ALIASES[m.group(3)], "musl")
     m = re.fullmatch(r"macosx_(\d+)_(\d+)_(\w+)", tag)
     if m and m.group(3) in ("x86_64", "arm64", "universal2"):
@@ -241,6 +248,7 @@ def parse_tag(tag: str, where: str | None = None) -> Target:
                 f"major and minor versions go up to {NEWEST_MACOS[0]}"
             )
         if arch == "aarch64" and version < (11, 0):
+            warn_once(f"{given!r}: macOS on arm64 starts at 11.0, so the wheel is for 11.0")
             version = (11, 0)
         return Target("macos", arch, macos=version)
     raise _unsupported(given, where)
