@@ -488,45 +488,94 @@ def big_module(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _big_project(folder: Path, module: Path) -> Path:
+    folder.mkdir()
+    shutil.copy(module, folder / "big.wasm")
+    (folder / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["wasm-build-backend"]\nbuild-backend = "wasm_build_backend"'
+        '\n\n[project]\nname = "big"\nversion = "1.0"\n\n'
+        '[tool.wasm-build-backend.scripts]\nbig = "big.wasm"\n'
+    )
+    return folder
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc to find the compilers")
 @pytest.mark.parametrize(
-    ("engine", "signal_name"),
-    [("wasm2c", "SIGINT"), ("wasmtime", "SIGINT"), ("wasm2c", "SIGTERM")],
+    ("door", "engine", "signal_name"),
+    [
+        ("build", "wasm2c", "SIGINT"),
+        ("create-exe", "wasmtime", "SIGINT"),
+        ("create-exe", "wasm2c", "SIGTERM"),
+        ("python -m build", "wasm2c", "SIGINT"),
+    ],
 )
 def test_interrupted_build_stops_cleanly(
-    engine: str, signal_name: str, big_module: Path, tmp_path: Path
+    door: str, engine: str, signal_name: str, big_module: Path, tmp_path: Path
 ) -> None:
     """Interrupted while zig compiles the module's C (wasm2c) or while the module is
     precompiled (wasmtime): one line, exit status 128 + the signal, no compiler left
-    running, nothing half-written in the cache or the output folder."""
+    running, nothing half-written in the cache or the output folder. Through
+    `python -m build`, Ctrl-C reaches the frontend's whole process group, as from a
+    terminal."""
     import signal
     import uuid
 
     signum = getattr(signal, signal_name)
-    mark = f"WBB_TEST_MARK={uuid.uuid4().hex}"
-    env = {**os.environ, mark.split("=")[0]: mark.split("=")[1]}
+    mark = uuid.uuid4().hex
+    env = {**os.environ, "WBB_TEST_MARK": mark}
     cache = tmp_path / "cache"
     out = tmp_path / "out"
-    cmd = [*CLI, "create-exe", str(big_module), "-o", str(out / "big"), "--engine", engine]
+    if door == "create-exe":
+        cmd = [*CLI, "create-exe", str(big_module), "-o", str(out / "big"), "--engine", engine]
+        cmd += ["--cache-dir", str(cache)]
+    elif door == "build":
+        project = _big_project(tmp_path / "big", big_module)
+        cmd = [*CLI, "build", str(project), "-o", str(out), "--engine", engine]
+        cmd += ["--cache-dir", str(cache)]
+    else:
+        project = _big_project(tmp_path / "big", big_module)
+        cmd = [sys.executable, "-m", "build", "--no-isolation", "--wheel", "-o", str(out)]
+        cmd += ["-C", f"engine={engine}", "-C", f"cache-dir={cache}", str(project)]
     proc = subprocess.Popen(
-        [*cmd, "--cache-dir", str(cache)], stderr=subprocess.PIPE, text=True, env=env
+        cmd,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        start_new_session=True,
     )
     assert proc.stderr is not None
-    first = proc.stderr.readline()
-    assert first.startswith("wasm-build-backend: building big ("), first
+    for line in proc.stderr:  # the frontend says a few things of its own first
+        if line.startswith("wasm-build-backend: building big ("):
+            break
+    else:
+        pytest.fail(f"the build never started: exit status {proc.wait()}")
     if engine == "wasm2c":
 
         def compiling_module() -> bool:
-            return any("module_0.c" in c or "module_1.c" in c for c in _processes_marked(mark))
+            marked = _processes_marked(f"WBB_TEST_MARK={mark}")
+            return any("module_0.c" in c or "module_1.c" in c for c in marked)
 
         _wait_for(compiling_module, proc, "zig compiling the module's C")
-    proc.send_signal(signum)
+    if door == "python -m build":
+        os.killpg(proc.pid, signum)
+    else:
+        proc.send_signal(signum)
     rest = proc.stderr.read()
     proc.wait(timeout=120)
     message = "interrupted" if signum == signal.SIGINT else "terminated"
-    assert rest.splitlines() == [f"wasm-build-backend: {message}"], rest
-    assert proc.returncode == 128 + signum
-    assert _processes_marked(mark) == []
+    ours = [ln for ln in rest.splitlines() if ln.startswith("wasm-build-backend:")]
+    assert ours == [f"wasm-build-backend: {message}"], rest
+    if door == "python -m build":
+        # The frontend got Ctrl-C too, and may print its own KeyboardInterrupt; no frame
+        # of the backend's is in the output.
+        assert "wasm_build_backend" not in rest, rest
+        assert proc.returncode != 0
+    else:
+        assert "Traceback" not in rest
+        assert rest.splitlines() == ours
+        assert proc.returncode == 128 + signum
+    assert _processes_marked(f"WBB_TEST_MARK={mark}") == []
     assert not out.exists() or not any(out.iterdir())
     half_written = [p for p in cache.rglob("*") if p.name.startswith(".")]
     assert half_written == []
