@@ -161,7 +161,8 @@ def test_project_mistake(case: str, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     out = tmp_path / "dist"
     proc = run([*CLI, "build", project, "-o", out, "--cache-dir", cache])
-    assert_one_line(proc, expected, out)
+    assert_one_line(proc, expected)
+    assert not out.exists()  # not even an empty folder
     assert not [p for p in cache.rglob(".*")] if cache.exists() else True
     out2 = tmp_path / "dist2"
     assert_one_line(python_build(project, out2, f"cache-dir={cache}"), expected, out2)

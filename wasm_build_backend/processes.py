@@ -119,9 +119,11 @@ def stopping() -> Iterator[None]:
         yield
         return
     signals = [signal.SIGINT] + ([signal.SIGTERM] if sys.platform != "win32" else [])
+    global _stopped
     previous = {s: signal.signal(s, _handler) for s in signals}
     try:
         yield
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+        _stopped = None  # every child is gone: a later build in this process may run
