@@ -59,6 +59,9 @@ def hello_project(tmp_path: Path, script: str = 'hello = "hello.wasm"', extra: s
     text = (project / "pyproject.toml").read_text()
     head = text[: text.index(SCRIPTS)]
     (project / "pyproject.toml").write_text(f"{head}{extra}{SCRIPTS}\n{script}\n")
+    for package in ("a/pkg", "b/pkg"):  # for the packages cases
+        (project / package).mkdir(parents=True)
+        (project / package / "__init__.py").write_text("")
     return project
 
 
@@ -144,6 +147,17 @@ PROJECT_CASES = {
         "",
         f"{WHERE}: the guest path '.' is given twice (in dirs, data or tmp); each "
         "preopened folder needs a path of its own",
+    ),
+    "two-packages-of-one-name": (
+        'hello = "hello.wasm"',
+        '[tool.wasm-build-backend]\npackages = ["a/pkg", "b/pkg"]\n\n',
+        "[tool.wasm-build-backend] packages: 'a/pkg' and 'b/pkg' would both be installed as "
+        "the package 'pkg'",
+    ),
+    "sdist-include-outside-the-project": (
+        'hello = "hello.wasm"',
+        '[tool.wasm-build-backend]\nsdist-include = ["../*.c"]\n\n',
+        "[tool.wasm-build-backend] sdist-include: '../*.c' must be a pattern inside the project",
     ),
     "module-is-the-project": (
         'hello = { module = "." }',

@@ -380,11 +380,29 @@ def load_project(root: Path) -> Project:
     engine = check_engine(tool.get("engine", DEFAULT_ENGINE), f"[{TOOL}] engine", path)
     scripts = parse_scripts(tool.get("scripts"), root, engine, path)
     check_python_scripts(metadata.entry_points, scripts, path)
+    if not isinstance(tool.get("packages", []), list):
+        raise BuildError(f"[{TOOL}] packages must be a list of folders", path)
     packages = [
         _project_file(root, p, f"[{TOOL}] packages", path, folder=True)
         for p in tool.get("packages", [])
     ]
+    names: dict[str, str] = {}
+    for package in packages:
+        name = PurePosixPath(package).name
+        if name.lower() in names:
+            raise BuildError(
+                f"[{TOOL}] packages: {names[name.lower()]!r} and {package!r} would both be "
+                f"installed as the package {name!r}",
+                path,
+            )
+        names[name.lower()] = package
     include = tool.get("sdist-include", [])
     if not isinstance(include, list) or not all(isinstance(i, str) for i in include):
         raise BuildError(f"[{TOOL}] sdist-include must be a list of glob patterns", path)
+    for pattern in include:
+        parts = PurePosixPath(Path(pattern).as_posix())
+        if parts.is_absolute() or ".." in parts.parts:
+            raise BuildError(
+                f"[{TOOL}] sdist-include: {pattern!r} must be a pattern inside the project", path
+            )
     return Project(root, metadata, scripts, packages, list(include))
