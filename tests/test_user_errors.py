@@ -57,7 +57,7 @@ def hello_project(tmp_path: Path, script: str = 'hello = "hello.wasm"', extra: s
     project = tmp_path / "hello"
     shutil.copytree(SAMPLES / "hello", project, ignore=shutil.ignore_patterns("dist", "build"))
     text = (project / "pyproject.toml").read_text()
-    head = text[: text.index(SCRIPTS)]
+    head = text[: text.index("[tool.wasm-build-backend]")]  # without its sdist-include
     (project / "pyproject.toml").write_text(f"{head}{extra}{SCRIPTS}\n{script}\n")
     for package in ("a/pkg", "b/pkg"):  # for the packages cases
         (project / package).mkdir(parents=True)
