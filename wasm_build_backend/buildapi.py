@@ -85,6 +85,7 @@ def build_project_wheel(
         editable=editable,
         precompile=settings.precompile,
         runtime=settings.runtime,
+        build_memory=settings.build_memory,
     )
     tag = f"py3-none-{wheel_platform_tag(target, scripts.all_files())}"
     data = f"{meta.dist_name}-{meta.version}.data"
