@@ -64,7 +64,7 @@ def test_never_more_jobs_than_the_budget_allows(tmp_path: Path, allowed: int) ->
         jobs,
         budget=allowed * 300 * MiB + 100 * MiB,
         workers=8,
-        done=lambda job, n: finished.append(n),
+        done=lambda job, n, running: finished.append(n),
     )
     assert sorted(finished) == list(range(1, 11))
     assert most_at_once(tmp_path) == allowed
@@ -77,7 +77,7 @@ def test_a_big_job_runs_alone_and_small_ones_fill_the_budget(tmp_path: Path) -> 
     finished: list[str] = []
     lock = threading.Lock()
 
-    def record(job: Job, n: int) -> None:
+    def record(job: Job, n: int, running: float) -> None:
         with lock:
             finished.append(job.name)
 

@@ -216,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as e:
         print(f"wasm-build-backend: error: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # the build's progress has said where it stopped
+        return 130
 
 
 if __name__ == "__main__":

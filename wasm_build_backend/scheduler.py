@@ -102,14 +102,15 @@ def run_jobs(
     *,
     budget: int,
     workers: int,
-    done: Callable[[Job, int], None] | None = None,
+    done: Callable[[Job, int, float], None] | None = None,
 ) -> None:
     """Run every job, at most `workers` at once and within `budget` bytes of estimated
-    memory; `done(job, n)` after each (n: how many have finished). The first failure
+    memory; `done(job, n, running)` after each (n: how many have finished; running:
+    the cost of the jobs still running). The first failure
     stops new jobs from starting and is raised once the running ones have finished."""
     waiting = sorted(jobs, key=lambda j: (-j.memory, -j.cost, j.name))
     lock = threading.Condition()
-    running: dict[str, int] = {}
+    running: dict[str, Job] = {}
     failures: list[BaseException] = []
     finished = 0
 
@@ -124,12 +125,13 @@ def run_jobs(
             del running[job.name]
             finished += 1
             count = finished
+            busy = sum(j.cost for j in running.values())
             lock.notify_all()
         if done is not None and not failures:
-            done(job, count)
+            done(job, count, busy)
 
     def next_job() -> Job | None:
-        used = sum(running.values())
+        used = sum(j.memory for j in running.values())
         for i, job in enumerate(waiting):
             if not running or used + job.memory <= budget:
                 return waiting.pop(i)
@@ -144,7 +146,7 @@ def run_jobs(
                     if job is None:
                         lock.wait(0.5)
                         continue
-                    running[job.name] = job.memory
+                    running[job.name] = job
                     thread = threading.Thread(target=work, args=(job,), daemon=True)
                     threads.append(thread)
                     thread.start()
@@ -182,7 +184,9 @@ class Clock:
     def elapsed(self) -> float:
         return time.monotonic() - self.start
 
-    def remaining(self) -> float | None:
-        if self.done <= 0 or self.total <= 0:
+    def remaining(self, running: float = 0.0) -> float | None:
+        """From the rate so far; jobs still `running` (their cost) count as half done."""
+        done = self.done + running / 2
+        if done <= 0 or self.total <= 0:
             return None
-        return self.elapsed() * (self.total - self.done) / self.done
+        return self.elapsed() * (self.total - done) / done

@@ -242,6 +242,8 @@ def translate(module: WasmModule, wabt: Wabt, cache_: Cache) -> Path:
     }
 
     def produce(folder: Path) -> None:
+        if outputs > 1:  # long enough to say so
+            say(f"translating {module.path.name} to C with wasm2c")
         source = folder / "input.wasm"
         source.write_bytes(module.data)
         cmd = [str(wabt.wasm2c), *_WASM2C_FLAGS, "-n", "module"]
@@ -457,7 +459,7 @@ def module_objects(
         clock = Clock(sum(_part_seconds(p) for p in missing))
         last = [clock.start]
 
-        def done(job: Job, count: int) -> None:
+        def done(job: Job, count: int, running: float) -> None:
             clock.done += job.cost
             now = time.monotonic()
             if now - last[0] < _PROGRESS_EVERY and count < len(missing):
@@ -465,7 +467,7 @@ def module_objects(
             if count == len(missing) and now - clock.start < _PROGRESS_EVERY:
                 return
             last[0] = now
-            left = clock.remaining()
+            left = clock.remaining(running)
             say(
                 f"compiled {count} of {len(missing)} C parts, {_minutes(clock.elapsed())} "
                 "elapsed"
@@ -712,8 +714,6 @@ class Wasm2cEngine:
         if used:  # refused before translating: wasm2c would fail on it, or abort
             raise _refuse(module, f"it uses {', '.join(used)}, which wasm2c cannot translate")
         large = len(module.data) > _SPLIT_ABOVE
-        if large:
-            say(f"translating {module.path.name} to C with wasm2c")
         c_folder = translate(module, wabt, request.cache)
         header = (c_folder / "module.h").read_text()
         source = script_source(
