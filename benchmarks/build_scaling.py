@@ -12,8 +12,9 @@ of `--old-ref` (a git worktree of that commit, run with the same Python) for mod
 up to `--old-max-mb`. The whole build is measured: wall time, CPU time of the build and
 everything it started, and the peak of the summed resident memory of all its
 processes, sampled every 0.1 s. Then every executable runs a small real workload,
-interleaved, `--runs` times; the table gives the median run time and the ratio of the
-new wasm2c executable to the old one.
+interleaved, `--runs` times; the table gives the median CPU time of a run (user +
+system: on a shared machine much steadier than wall time) and the ratio of the new
+wasm2c executable's to the old one's.
 
 Markdown on stdout, progress on stderr. Linux only (/proc).
 """

@@ -440,6 +440,20 @@ def test_large_module_is_split_and_cached(tmp_path: Path) -> None:
     assert exe.is_file()
 
 
+def test_parts_are_the_same_from_every_translation(tmp_path: Path) -> None:
+    """Reproducible builds: the parts depend on the module alone."""
+    suite = Path(__file__).resolve().parent.parent.parent / "shared" / "wasi-testsuite"
+    big = sorted(suite.glob("rust/testsuite/wasm32-wasip1/*.wasm"), key=lambda p: p.stat().st_size)
+    if not big:
+        pytest.skip("no large module at hand (the WASI test suite is absent)")
+    module = read_module(big[0])
+    folders = [translate(module, find_wabt(), Cache(tmp_path / str(i))) for i in range(2)]
+    names = sorted(p.name for p in folders[0].iterdir() if p.name != "key.json")
+    assert names == sorted(p.name for p in folders[1].iterdir() if p.name != "key.json")
+    for name in names:
+        assert (folders[0] / name).read_bytes() == (folders[1] / name).read_bytes(), name
+
+
 def test_inspect_estimates_the_wasm2c_build() -> None:
     out = run([sys.executable, "-m", "wasm_build_backend", "inspect", FILETOOL]).stdout
     line = next(ln for ln in out.splitlines() if ln.startswith("wasm2c build:"))
