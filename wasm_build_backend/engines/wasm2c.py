@@ -375,7 +375,7 @@ def _parallel(jobs: list[list[str]], what: str) -> None:
             future.result()
 
 
-# What a module part's compiler process needs, measured with zig 0.15's clang at -O2
+# What a module part's compiler process needs, measured with zig 0.17 (clang 22) at -O2
 # -g0 on 0.1 to 27 MB parts (a 27 MB function: 0.9 GB): a fixed cost and a share of
 # the C. Estimates for the scheduler: a little above what was measured.
 _JOB_MEMORY = 200 * 1024**2
