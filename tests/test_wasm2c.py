@@ -8,9 +8,11 @@ refuse every way out of a preopened directory.
 from __future__ import annotations
 
 import shutil
+import signal
 import struct
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -458,3 +460,33 @@ def test_inspect_estimates_the_wasm2c_build() -> None:
     out = run([sys.executable, "-m", "wasm_build_backend", "inspect", FILETOOL]).stdout
     line = next(ln for ln in out.splitlines() if ln.startswith("wasm2c build:"))
     assert " GiB on this machine (" in line and "cores" in line, line
+
+
+def test_a_stopped_build_says_so_and_stops_its_compilers(tmp_path: Path) -> None:
+    """SIGTERM while the parts compile: one line says where it stopped, no traceback,
+    and no compiler is left running (they would otherwise go on for minutes)."""
+    suite = Path(__file__).resolve().parent.parent.parent / "shared" / "wasi-testsuite"
+    big = sorted(suite.glob("rust/testsuite/wasm32-wasip1/*.wasm"), key=lambda p: p.stat().st_size)
+    if not big:
+        pytest.skip("no large module at hand (the WASI test suite is absent)")
+    cli = [sys.executable, "-m", "wasm_build_backend", "create-exe", str(big[-1])]
+    cli += ["-o", str(tmp_path / "exe"), "--engine", "wasm2c", "--cache-dir", str(tmp_path / "c")]
+    proc = subprocess.Popen(cli, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    lines = []
+    for line in proc.stderr:  # wait until its compilers run
+        lines.append(line)
+        if "translating" in line:
+            break
+    objects = tmp_path / "c" / "wasm2c-objects"
+    while not objects.is_dir() and proc.poll() is None:
+        time.sleep(0.2)
+    time.sleep(1)
+    proc.send_signal(signal.SIGTERM)
+    lines += proc.stderr.readlines()
+    assert proc.wait(timeout=120) == 130, lines
+    assert any("stopped after" in ln and "(interrupted)" in ln for ln in lines), lines
+    assert not any("Traceback" in ln for ln in lines), lines
+    left = subprocess.run(["pgrep", "-f", str(tmp_path / "c")], capture_output=True, text=True)
+    assert left.stdout == "", "a compiler of the stopped build is still running"
+    assert not list(objects.glob(".*")), "half-made cache entries are removed"

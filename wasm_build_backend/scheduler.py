@@ -103,11 +103,13 @@ def run_jobs(
     budget: int,
     workers: int,
     done: Callable[[Job, int, float], None] | None = None,
+    stop: Callable[[], None] | None = None,
 ) -> None:
     """Run every job, at most `workers` at once and within `budget` bytes of estimated
     memory; `done(job, n, running)` after each (n: how many have finished; running:
     the cost of the jobs still running). The first failure
-    stops new jobs from starting and is raised once the running ones have finished."""
+    stops new jobs from starting and is raised once the running ones have finished; an
+    interrupt (Ctrl-C, SIGTERM) calls `stop()` to end the running ones first."""
     waiting = sorted(jobs, key=lambda j: (-j.memory, -j.cost, j.name))
     lock = threading.Condition()
     running: dict[str, Job] = {}
@@ -150,6 +152,10 @@ def run_jobs(
                     thread = threading.Thread(target=work, args=(job,), daemon=True)
                     threads.append(thread)
                     thread.start()
+        except KeyboardInterrupt:
+            if stop is not None:
+                stop()
+            raise
         finally:
             for thread in threads:
                 while thread.is_alive():

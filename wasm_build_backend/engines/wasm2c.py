@@ -42,7 +42,7 @@ from ..scheduler import Clock, Job, cpu_count, memory_budget, run_jobs
 from ..target import Target
 from ..wasi.preview1 import unsupported_imports
 from ..wasmfile import WASI_P1, WasmModule, code_sizes
-from ..zig import zig_cc, zig_version
+from ..zig import stop_compilers, zig_cc, zig_version
 from . import BuildRequest, Executable
 from .policy_c import c_string, policy_c
 from .wasm2c_parts import Part, part_bytes_for, read_parts, repartition
@@ -485,7 +485,13 @@ def module_objects(
             return Job(part.name, _part_memory(part), _part_seconds(part), run)
 
         jobs = [job(p) for p in missing]
-        run_jobs(jobs, budget=memory_budget(build_memory), workers=cpu_count(), done=done)
+        run_jobs(
+            jobs,
+            budget=memory_budget(build_memory),
+            workers=cpu_count(),
+            done=done,
+            stop=stop_compilers,
+        )
     return [build(part) for part in parts]
 
 
