@@ -545,16 +545,6 @@ def estimate_build(module: WasmModule) -> tuple[float, int]:
     return wall, max(compiling, _translate_memory(module))
 
 
-def describe_estimate(module: WasmModule) -> str:
-    """`estimate_build` for people: `about 4 min and 1.2 GiB on this machine (...)`."""
-    seconds, peak = estimate_build(module)
-    took = f"{seconds / 60:.0f} min" if seconds >= 90 else f"{max(1, round(seconds))} s"
-    return (
-        f"about {took} and {peak / 1024**3:.1f} GiB on this machine ({cpu_count()} cores, "
-        f"{memory_budget() / 1024**3:.0f} GiB build memory budget), when not cached"
-    )
-
-
 # ---- the script ----
 
 
