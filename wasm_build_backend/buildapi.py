@@ -81,6 +81,7 @@ def build_project_wheel(
         editable=editable,
         precompile=settings.precompile,
         runtime=settings.runtime,
+        build_memory=settings.build_memory,
     )
     platform = wheel_platform_tag(target, scripts.all_files())
     if settings.target is not None and platform != target.platform_tag():

@@ -67,6 +67,7 @@ def build_scripts(
     editable: bool = False,
     precompile: str | None = None,
     runtime: Path | None = None,
+    build_memory: int | None = None,
 ) -> ScriptsFolder:
     """Build every script for `target`; shared modules are read and compiled once."""
     source_date_epoch()  # checked before zig (whose clang reads it too) can fail on it
@@ -102,6 +103,7 @@ def build_scripts(
             data_dirs,
             precompile,
             runtime,
+            build_memory,
         )
         name = script.name + target.exe_suffix
         with step(f"building {name} ({script.engine} engine, {target.platform_tag()})"):

@@ -67,6 +67,8 @@ def report(module: WasmModule) -> dict[str, Any]:
     for engine in ("wasmtime", "wasm2c"):
         problem = not_runnable or engine_problem(engine, module)
         engines[engine] = {"builds": True} if problem is None else {"builds": False, "why": problem}
+    if engines["wasm2c"]["builds"]:
+        engines["wasm2c"]["estimate"] = _wasm2c_estimate(module)
     auto = None
     if not_runnable is None:
         engine, reason = choose_engine(module)
@@ -86,6 +88,30 @@ def report(module: WasmModule) -> dict[str, Any]:
         "imports": [{"module": i.module, "name": i.name, "kind": i.kind} for i in module.imports],
         "exports": [{"name": e.name, "kind": e.kind} for e in module.exports],
     }
+
+
+def _wasm2c_estimate(module: WasmModule) -> dict[str, Any]:
+    """What a cold wasm2c build of the module is expected to take on this machine."""
+    from .engines.wasm2c import estimate_build
+    from .scheduler import cpu_count, memory_budget
+
+    seconds, peak = estimate_build(module)
+    return {
+        "seconds": round(seconds),
+        "peak_memory": peak,
+        "cores": cpu_count(),
+        "memory_budget": memory_budget(),
+    }
+
+
+def _estimate_line(estimate: dict[str, Any]) -> str:
+    seconds = estimate["seconds"]
+    took = f"{seconds / 60:.0f} min" if seconds >= 90 else f"{max(1, seconds)} s"
+    return (
+        f"wasm2c:   a cold build takes about {took} and {estimate['peak_memory'] / 1024**3:.1f} "
+        f"GiB on this machine ({estimate['cores']} cores, "
+        f"{estimate['memory_budget'] / 1024**3:.0f} GiB build memory budget)"
+    )
 
 
 def format_report(data: dict[str, Any]) -> str:
@@ -114,6 +140,8 @@ def format_report(data: dict[str, Any]) -> str:
     elif data["command"]:
         text += "".join(f" (not {n}: {e['why']})" for n, e in engines.items() if not e["builds"])
     lines.append(f"engines:  {text}")
+    if "estimate" in engines["wasm2c"]:
+        lines.append(_estimate_line(engines["wasm2c"]["estimate"]))
     if data[AUTO]:
         lines.append(
             f'default:  {data[AUTO]["engine"]} (engine = "{AUTO}": {data[AUTO]["reason"]})'

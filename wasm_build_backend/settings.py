@@ -11,6 +11,7 @@ from .cache import Cache
 from .config import check_engine
 from .errors import BuildError
 from .host import host_target
+from .scheduler import check_memory_setting
 from .target import Target, parse_tag
 
 ConfigSettings = Mapping[str, Union[str, list[str], None]]
@@ -27,6 +28,8 @@ _KEYS = {
     "runtime": "a wasmtime wheel, a folder of wheels, or a folder holding the Wasmtime "
     "library for the target (offline builds)",
     "cache-dir": "where compiled modules and launchers are cached",
+    "build-memory": "the most memory the wasm2c engine's compile jobs may use together, "
+    "e.g. 4GiB (default: 80% of what the machine has available)",
 }
 
 
@@ -37,6 +40,7 @@ class BuildSettings:
     cache_dir: Path | None = None
     precompile: str | None = None  # one of PRECOMPILE_MODES; None: the best available
     runtime: Path | None = None  # where the target's Wasmtime library comes from
+    build_memory: int | None = None  # bytes; None: what the machine has available
     cache_setting: str = "-C cache-dir"  # how the user named cache_dir, for messages
 
     def cache(self) -> Cache:
@@ -73,6 +77,9 @@ def parse_settings(config_settings: ConfigSettings | None) -> BuildSettings:
         cache_dir=Path(pairs["cache-dir"]) if pairs.get("cache-dir") else None,
         precompile=check_precompile(pairs["precompile"]) if pairs.get("precompile") else None,
         runtime=Path(pairs["runtime"]).expanduser().resolve() if pairs.get("runtime") else None,
+        build_memory=check_memory_setting(pairs["build-memory"], "config setting build-memory")
+        if pairs.get("build-memory")
+        else None,
     )
 
 

@@ -941,3 +941,25 @@ def _read_component(path: Path, data: bytes) -> WasmModule:
                 module.exports.append(Export(name, kind))
         r.pos = end
     return module
+
+
+def code_sizes(module: WasmModule) -> tuple[list[int], int]:
+    """The size in bytes of each function body the module defines, and of its data
+    segments together: what a translation's size and cost follow."""
+    r = _Reader(module.data, module.path)
+    r.pos = 8
+    bodies: list[int] = []
+    data = 0
+    while r.pos < len(module.data):
+        section = r.byte()
+        size = r.u32()
+        end = r.pos + size
+        if section == 10:
+            for _ in range(r.u32()):
+                body = r.u32()
+                bodies.append(body)
+                r.pos += body
+        elif section == 11:
+            data += size
+        r.pos = end
+    return bodies, data

@@ -25,8 +25,14 @@ def zig_cc(args: list[str], cwd: Path | None = None, what: str = "compiling") ->
     cmd = [sys.executable, "-m", "ziglang", "cc", *args]
     debug(f"running {shlex.join(cmd)}" + (f" in {cwd}" if cwd else ""))
     proc = processes.run(cmd, cwd=cwd, env=_zig_env(), capture_output=True, text=True)
+    output = (proc.stderr + proc.stdout).strip()
+    # Killed (zig then aborts in silence): the out-of-memory killer, usually.
+    if proc.returncode < 0 or (proc.returncode > 128 and not output):
+        raise BuildError(
+            f"the C compiler was killed while {what} (out of memory? the build-memory "
+            "setting or WASM_BUILD_BACKEND_BUILD_MEMORY lowers how much the build uses)"
+        )
     if proc.returncode != 0:
-        output = (proc.stderr + proc.stdout).strip()
         raise BuildError(f"zig failed while {what}:\n{output}")
 
 

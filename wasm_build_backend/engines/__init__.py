@@ -41,6 +41,7 @@ class BuildRequest:
     data_dirs: dict[str, str] = field(default_factory=dict)
     precompile: str | None = None  # "native", "first-run", "pulley"; None: the best available
     runtime: Path | None = None  # where the target's runtime library comes from (offline builds)
+    build_memory: int | None = None  # bytes the build's compile jobs may use together
 
 
 class Engine(Protocol):

@@ -22,9 +22,9 @@ optimisation (`-fno-optimize-sibling-calls -frounding-math`).
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cache
@@ -36,19 +36,25 @@ from ..cache import Cache
 from ..config import Sandbox
 from ..errors import BuildError
 from ..macho import fat
+from ..progress import say
+from ..scheduler import Clock, Job, cpu_count, memory_budget, run_jobs
 from ..target import Target
 from ..wasi.preview1 import unsupported_imports
-from ..wasmfile import WASI_P1, WasmModule
+from ..wasmfile import WASI_P1, WasmModule, code_sizes
 from ..zig import zig_cc, zig_version
 from . import BuildRequest, Executable
 from .policy_c import c_string, policy_c
+from .wasm2c_parts import Part, part_bytes_for, read_parts, repartition
 
 # The wasm2c output is patched (see _PATCHES); bump when the patches or the way the
 # C is produced change, so cached translations are made again.
-_TRANSLATION_VERSION = "1"
+_TRANSLATION_VERSION = "2"
 
 # Proposals wasm2c translates only when asked; the rest it knows are on by default.
-_WASM2C_FLAGS = ("--enable-threads", "--enable-custom-page-sizes")
+# Without the module's debug names the C is the same but for names, which never reach
+# the (stripped) executable: a C++ program's mangled names made module-impl.h, which
+# every part includes, 13 times larger.
+_WASM2C_FLAGS = ("--enable-threads", "--enable-custom-page-sizes", "--no-debug-names")
 
 # Proposals Wasmtime validates that wasm2c cannot translate (`wasmfile.FEATURES` keys),
 # with how to say them. WABT 1.0.42's wasm2c stops at typed function references' and
@@ -61,9 +67,10 @@ _UNTRANSLATABLE = {
     "relaxed-simd": "the relaxed SIMD proposal",
 }
 
-# A module's code is split into about this many bytes of WebAssembly per C file.
-_BYTES_PER_OUTPUT = 256 * 1024
-_MAX_OUTPUTS = 32
+# A module larger than this is translated into several C files, regrouped into parts
+# of about equal size (`wasm2c_parts`) that compile in parallel; a smaller one is one
+# C file, whose functions can all be static.
+_SPLIT_ABOVE = 256 * 1024
 
 # WABT's runtime: guard pages and our own fault handling (no signal handler of its
 # own, no call-depth counting: the handler turns stack overflow into a trap).
@@ -96,8 +103,11 @@ _OUR_SOURCES = ("runtime.c", "wasi.c")
 # optimisation.
 # `-Wno-incompatible-pointer-types`: wasm2c passes a shared memory to its bulk-memory
 # helpers as a plain one (same leading fields), which clang now rejects by default.
+# `-g0`: zig asks clang for debug info by default; the link strips it, and producing
+# it took about 40% of the compile time and half its memory.
 _MODULE_FLAGS = (
     "-O2",
+    "-g0",
     "-fno-optimize-sibling-calls",
     "-frounding-math",
     "-w",
@@ -166,7 +176,8 @@ def _refuse(module: WasmModule, why: str, *, wasmtime_can: bool = True) -> Build
 
 
 def _num_outputs(module: WasmModule) -> int:
-    return max(1, min(_MAX_OUTPUTS, math.ceil(len(module.data) / _BYTES_PER_OUTPUT)))
+    """How many C files wasm2c writes: the functions are then regrouped into parts."""
+    return 2 if len(module.data) > _SPLIT_ABOVE else 1
 
 
 # ---- translation ----
@@ -218,7 +229,8 @@ def _patch(text: str) -> str:
 
 
 def translate(module: WasmModule, wabt: Wabt, cache_: Cache) -> Path:
-    """The module's C in the cache: `module.h`, `module_N.c` and their shared header."""
+    """The module's C in the cache: `module.h`, the C files to compile (listed in
+    `parts.json`), their shared header and the data segments they embed."""
     outputs = _num_outputs(module)
     key = {
         "module": module.sha256,
@@ -229,6 +241,8 @@ def translate(module: WasmModule, wabt: Wabt, cache_: Cache) -> Path:
     }
 
     def produce(folder: Path) -> None:
+        if outputs > 1:  # long enough to say so
+            say(f"translating {module.path.name} to C with wasm2c")
         source = folder / "input.wasm"
         source.write_bytes(module.data)
         cmd = [str(wabt.wasm2c), *_WASM2C_FLAGS, "-n", "module"]
@@ -243,9 +257,12 @@ def translate(module: WasmModule, wabt: Wabt, cache_: Cache) -> Path:
                 raise _refuse(module, f"it uses {', '.join(used)}, which wasm2c cannot translate")
             output = (proc.stderr + proc.stdout).strip() or f"exit status {proc.returncode}"
             raise _refuse(module, f"wasm2c failed: {output}")
-        for path in folder.iterdir():
-            if path.suffix in (".c", ".h"):
+        # What the patches change is in the header(s), or in the one C file.
+        for name in ("module.h", "module-impl.h", "module.c"):
+            path = folder / name
+            if path.is_file():
                 path.write_text(_patch(path.read_text()))
+        repartition(folder)
 
     return cache_.entry("wasm2c-c", key, produce)
 
@@ -357,25 +374,62 @@ def _parallel(jobs: list[list[str]], what: str) -> None:
             future.result()
 
 
-def module_objects(c_folder: Path, target: Target, wabt: Wabt, cache_: Cache) -> list[Path]:
-    """Each of the module's C files compiled, in parallel, and cached by its content
-    (with the headers it includes)."""
-    shared = _digest(sorted(c_folder.glob("*.h")) + sorted(wabt.runtime_dir.glob("*.h")))
+# What a module part's compiler process needs, measured with zig 0.17 (clang 22) at -O2
+# -g0 on 0.1 to 27 MB parts (a 27 MB function: 0.9 GB): a fixed cost and a share of
+# the C. Estimates for the scheduler: a little above what was measured.
+_JOB_MEMORY = 200 * 1024**2
+_MEMORY_PER_C_BYTE = 36
+# Compile time on one core of the machine the estimates were measured on (2 cores,
+# loaded): 1.3 s per MB of C, 0.4 s a part for starting zig and the shared header.
+_SECONDS_PER_JOB = 0.4
+_SECONDS_PER_C_BYTE = 1.3e-6
+# Progress lines at most this often (seconds); a build shorter than that says nothing.
+_PROGRESS_EVERY = 10.0
+
+
+def _part_memory(part: Part) -> int:
+    return _JOB_MEMORY + _MEMORY_PER_C_BYTE * part.size
+
+
+def _part_seconds(part: Part) -> float:
+    return _SECONDS_PER_JOB + _SECONDS_PER_C_BYTE * part.size
+
+
+def _minutes(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+def module_objects(
+    c_folder: Path,
+    target: Target,
+    wabt: Wabt,
+    cache_: Cache,
+    *,
+    build_memory: int | None = None,
+) -> list[Path]:
+    """Each of the module's C parts compiled, in parallel within the memory budget, and
+    cached by its content (with the headers and data it includes)."""
+    shared = _digest(
+        sorted(c_folder.glob("*.h"))
+        + sorted(c_folder.glob("*.bin"))
+        + sorted(wabt.runtime_dir.glob("*.h"))
+    )
     triple = _zig_triple(target)
     flags = [*_MODULE_FLAGS, *_SIZE_FLAGS, *_runtime_defines(target), *_target_flags(target)]
-    sources = sorted(c_folder.glob("module*.c"))
+    parts = read_parts(c_folder)
     keys = {
-        source: {
-            "source": hashlib.sha256(source.read_bytes()).hexdigest(),
+        part.name: {
+            "source": hashlib.sha256((c_folder / part.name).read_bytes()).hexdigest(),
             "headers": shared,
             "zig": zig_version(),
             "triple": triple,
             "flags": flags,
         }
-        for source in sources
+        for part in parts
     }
 
-    def build(source: Path) -> Path:
+    def build(part: Part) -> Path:
         def produce(folder: Path) -> None:
             _compile(
                 [
@@ -390,22 +444,104 @@ def module_objects(c_folder: Path, target: Target, wabt: Wabt, cache_: Cache) ->
                     "-I",
                     str(c_folder),
                     "-c",
-                    str(source),
+                    str(c_folder / part.name),
                     "-o",
                     str(folder / "module.o"),
                 ],
-                f"compiling {source.name} (translated by wasm2c) for {triple}",
+                f"compiling {part.name} (translated by wasm2c) for {triple}",
             )
 
-        return cache_.entry("wasm2c-objects", keys[source], produce) / "module.o"
+        return cache_.entry("wasm2c-objects", keys[part.name], produce) / "module.o"
 
-    missing = [s for s in sources if not cache_.path("wasm2c-objects", keys[s]).is_dir()]
-    if len(missing) > 1:
-        workers = max(1, min(len(missing), os.cpu_count() or 1))
-        with ThreadPoolExecutor(workers) as pool:
-            for future in [pool.submit(build, source) for source in missing]:
-                future.result()
-    return [build(source) for source in sources]
+    missing = [p for p in parts if not cache_.path("wasm2c-objects", keys[p.name]).is_dir()]
+    if missing:
+        clock = Clock(sum(_part_seconds(p) for p in missing))
+        last = [clock.start]
+
+        def done(job: Job, count: int, running: float) -> None:
+            clock.done += job.cost
+            now = time.monotonic()
+            if now - last[0] < _PROGRESS_EVERY and count < len(missing):
+                return
+            if count == len(missing) and now - clock.start < _PROGRESS_EVERY:
+                return
+            last[0] = now
+            left = clock.remaining(running)
+            say(
+                f"compiled {count} of {len(missing)} C parts, {_minutes(clock.elapsed())} "
+                "elapsed"
+                + (
+                    f", about {_minutes(left)} left"
+                    if count < len(missing) and left is not None
+                    else ""
+                )
+            )
+
+        def job(part: Part) -> Job:
+            def run() -> None:
+                build(part)
+
+            return Job(part.name, _part_memory(part), _part_seconds(part), run)
+
+        jobs = [job(p) for p in missing]
+        run_jobs(
+            jobs,
+            budget=memory_budget(build_memory),
+            workers=cpu_count(),
+            done=done,
+            stop=processes.stop_all,
+        )
+    return [build(part) for part in parts]
+
+
+# For estimates without translating: bytes of C per byte of a function body (measured
+# on Yosys, CPython and nextpnr: 17 to 23), data segments cost nearly nothing, and
+# translating takes wasm2c about 32 bytes of memory per byte of module.
+_C_PER_CODE_BYTE = 23
+_TRANSLATE_SECONDS_PER_BYTE = 0.5e-6
+_FIXED_SECONDS = 3.0  # the script, the runtime (cached after the first build), linking
+_TRANSLATE_MEMORY_PER_BYTE = 34
+
+
+def _translate_memory(module: WasmModule) -> int:
+    return _JOB_MEMORY + _TRANSLATE_MEMORY_PER_BYTE * len(module.data)
+
+
+def estimated_parts(module: WasmModule) -> list[Part]:
+    """The parts `wasm2c_parts.repartition` would make, from the functions' sizes."""
+    bodies, _ = code_sizes(module)
+    sizes = [_C_PER_CODE_BYTE * b for b in bodies]
+    if len(module.data) <= _SPLIT_ABOVE:
+        return [Part("module.c", sum(sizes), max(sizes, default=0))]
+    limit = part_bytes_for(sum(sizes))
+    parts: list[Part] = [Part("part_000.c", 0, 0)]
+    group: list[int] = []
+    for size in sizes:
+        if size > limit:
+            parts.append(Part(f"part_{len(parts):03d}.c", size, size, True))
+            continue
+        if group and sum(group) + size > limit:
+            parts.append(Part(f"part_{len(parts):03d}.c", sum(group), max(group)))
+            group = []
+        group.append(size)
+    if group:
+        parts.append(Part(f"part_{len(parts):03d}.c", sum(group), max(group)))
+    return parts
+
+
+def estimate_build(module: WasmModule) -> tuple[float, int]:
+    """The wasm2c build's wall time (seconds) and peak memory (bytes) on this machine,
+    estimated from the size of the module's functions without translating it."""
+    parts = estimated_parts(module)
+    workers = cpu_count()
+    seconds = [_part_seconds(p) for p in parts]
+    # Largest first on `workers` cores: at least the longest part, at least the share.
+    wall = max(max(seconds, default=0.0), sum(seconds) / workers)
+    wall += _TRANSLATE_SECONDS_PER_BYTE * len(module.data) + _FIXED_SECONDS
+    # The largest parts run together as far as the budget lets them (one always runs).
+    memory = sorted((_part_memory(p) for p in parts), reverse=True)[:workers]
+    compiling = max(min(sum(memory), memory_budget()), max(memory, default=0))
+    return wall, max(compiling, _translate_memory(module))
 
 
 # ---- the script ----
@@ -572,6 +708,7 @@ class Wasm2cEngine:
         used = _untranslatable(module)
         if used:  # refused before translating: wasm2c would fail on it, or abort
             raise _refuse(module, f"it uses {', '.join(used)}, which wasm2c cannot translate")
+        large = len(module.data) > _SPLIT_ABOVE
         c_folder = translate(module, wabt, request.cache)
         header = (c_folder / "module.h").read_text()
         source = script_source(
@@ -585,9 +722,13 @@ class Wasm2cEngine:
             data_from_host=request.editable,
         )
         objects = [
-            *module_objects(c_folder, target, wabt, request.cache),
+            *module_objects(
+                c_folder, target, wabt, request.cache, build_memory=request.build_memory
+            ),
             *runtime_objects(target, wabt, request.cache),
         ]
+        if large:
+            say(f"linking {len(objects)} objects")
         exe = link(target, source, c_folder, objects, wabt, request.cache)
         return Executable(
             exe, notices={**notices.toolchain(target, static_libc=True), **notices.wabt()}
