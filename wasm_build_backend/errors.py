@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from . import progress
 from .processes import Interrupted, stopping
 from .progress import VERBOSE, verbosity
 
@@ -39,18 +40,26 @@ def reported(body: Callable[[], T]) -> T:
     """`body()`, stopped cleanly by Ctrl-C or SIGTERM (see `processes`); a failure is
     one line on stderr and SystemExit: 1 for a BuildError or an unexpected OSError,
     128 + the signal's number when interrupted (130 for Ctrl-C)."""
-    with stopping():
-        try:
+    progress.stopped_step = None
+    try:
+        with stopping():
             return body()
-        except BuildError as e:
-            line, status = f"error: {e}", 1
-        except Interrupted as e:
-            line, status = e.message, e.exit_status
-        except KeyboardInterrupt:
-            line, status = "interrupted", 130
-        except OSError as e:
-            if verbosity() >= VERBOSE:
-                traceback.print_exc()
-            line, status = f"error: {describe_os_error(e)}", 1
+    except BuildError as e:
+        line, status = f"error: {e}", 1
+    except Interrupted as e:
+        line, status = _stopped_line(e.message), e.exit_status
+    except KeyboardInterrupt:
+        line, status = _stopped_line("interrupted"), 130
+    except OSError as e:
+        if verbosity() >= VERBOSE:
+            traceback.print_exc()
+        line, status = f"error: {describe_os_error(e)}", 1
     print(f"wasm-build-backend: {line}", file=sys.stderr, flush=True)
     raise SystemExit(status)
+
+
+def _stopped_line(message: str) -> str:
+    if progress.stopped_step is None:
+        return message
+    what, seconds = progress.stopped_step
+    return f"{message} after {seconds:.1f} s while {what}"

@@ -121,9 +121,21 @@ def stopping() -> Iterator[None]:
     signals = [signal.SIGINT] + ([signal.SIGTERM] if sys.platform != "win32" else [])
     global _stopped
     previous = {s: signal.signal(s, _handler) for s in signals}
+    previous_hook = sys.unraisablehook
+
+    def unraisable(info: Any) -> None:
+        # The handler raised inside a finaliser (wasmtime-py's __del__ runs often), where
+        # Python only prints the exception and goes on: stay quiet, and stop below.
+        if not isinstance(info.exc_value, Interrupted):
+            previous_hook(info)
+
+    sys.unraisablehook = unraisable
     try:
         yield
+        if _stopped is not None:
+            raise Interrupted(_stopped)
     finally:
+        sys.unraisablehook = previous_hook
         for s, handler in previous.items():
             signal.signal(s, handler)
         _stopped = None  # every child is gone: a later build in this process may run

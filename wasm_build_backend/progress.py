@@ -55,18 +55,22 @@ def debug(message: str) -> None:
         _print(message)
 
 
+# The step that an interrupt cut short, with how long it had run: the build's last line
+# names it (see `errors.reported`), so that an interrupted build says where in one line.
+stopped_step: tuple[str, float] | None = None
+
+
 @contextmanager
 def step(message: str) -> Iterator[None]:
-    """`message ...`, then `message: done in 1.2 s`, or one line saying it failed or was
-    stopped (the error itself is reported by whoever catches it)."""
+    """`message ...`, then `message: done in 1.2 s`. A failure or an interrupt is
+    reported by whoever catches it, in one line; an interrupt's names this step."""
+    global stopped_step
     start = time.perf_counter()
     say(f"{message} ...")
     try:
         yield
     except KeyboardInterrupt:
-        say(f"{message}: stopped after {time.perf_counter() - start:.1f} s (interrupted)")
-        raise
-    except BaseException:
-        say(f"{message}: failed after {time.perf_counter() - start:.1f} s")
+        if stopped_step is None:  # the innermost step is the one that says most
+            stopped_step = (message, time.perf_counter() - start)
         raise
     say(f"{message}: done in {time.perf_counter() - start:.1f} s")
