@@ -657,6 +657,8 @@ def link(
                 "-I",
                 str(wabt.runtime_dir),
                 "-I",
+                str(wabt.include_dir),  # module.h of a SIMD module includes simde
+                "-I",
                 str(_c_dir()),
                 "-I",
                 str(_c_dir().parent),
