@@ -61,14 +61,24 @@ _TRAP = re.compile(r"wasm trap: ([^\n]*)")
 
 
 def trap_of(message: str) -> str | None:
+    """The trap in an error message: Wasmtime's "wasm trap: ..." line, or else the last
+    cause it lists (a host function's error, such as an invalid enum value)."""
     found = _TRAP.findall(message)
-    return found[-1].strip() if found else None
+    if found:
+        return found[-1].strip()
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    return re.sub(r"^\d+: ", "", lines[-1]) if lines else None
 
 
 # ---- the reference ----
 
 
-def reference(module: wasmtime.Module, args: list[str], dirs: list[tuple[str, str]]) -> Outcome:
+def reference(
+    module: wasmtime.Module,
+    args: list[str],
+    dirs: list[tuple[str, str]],
+    stdin: Path | None = None,
+) -> Outcome:
     """Run `module` as `wasmtime run --dir HOST::GUEST ... module ARGS` would."""
     engine = module_engine()
     with tempfile.TemporaryDirectory(prefix="wbb-fuzz-ref-") as tmp:
@@ -76,6 +86,8 @@ def reference(module: wasmtime.Module, args: list[str], dirs: list[tuple[str, st
         wasi = wasmtime.WasiConfig()
         wasi.argv = ["fuzz", *args]
         wasi.stdout_file = out
+        if stdin is not None:
+            wasi.stdin_file = str(stdin)
         for host, guest in dirs:
             wasi.preopen_dir(host, guest)
         store = wasmtime.Store(engine)
@@ -91,7 +103,7 @@ def reference(module: wasmtime.Module, args: list[str], dirs: list[tuple[str, st
         except wasmtime.ExitTrap as e:
             status = e.code
         except (wasmtime.Trap, wasmtime.WasmtimeError) as e:
-            status, trap = TRAP_STATUS, trap_of(str(e)) or str(e).splitlines()[0]
+            status, trap = TRAP_STATUS, trap_of(str(e))
         text = Path(out).read_text(encoding="utf-8", errors="replace")
     return Outcome(status, text, trap)
 
@@ -106,8 +118,17 @@ def module_engine() -> wasmtime.Engine:
     return _ENGINE[0]
 
 
-def load(path: Path) -> wasmtime.Module:
-    return wasmtime.Module(module_engine(), path.read_bytes())
+_LOADED: dict[Path, wasmtime.Module] = {}
+
+
+def load(path: Path, keep: bool = False) -> wasmtime.Module:
+    """The module compiled by Wasmtime; `keep` compiles it once per process."""
+    if path in _LOADED:
+        return _LOADED[path]
+    module = wasmtime.Module(module_engine(), path.read_bytes())
+    if keep:
+        _LOADED[path] = module
+    return module
 
 
 # ---- the executables ----
@@ -133,21 +154,22 @@ def create_exe(
     return out
 
 
-def run_exe(exe: Path, args: list[str], cwd: Path | None = None) -> Outcome:
+def run_exe(
+    exe: Path, args: list[str], cwd: Path | None = None, stdin: Path | None = None
+) -> Outcome:
     try:
-        proc = subprocess.run(
-            [str(exe), *args],
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=RUN_TIMEOUT,
-        )
+        with open(stdin or os.devnull, "rb") as input_:
+            proc = subprocess.run(
+                [str(exe), *args],
+                cwd=cwd,
+                stdin=input_,
+                capture_output=True,
+                timeout=RUN_TIMEOUT,
+            )
     except subprocess.TimeoutExpired:
         return Outcome(-1, "", f"still running after {RUN_TIMEOUT:g} s")
     stderr = proc.stderr.decode(errors="replace")
-    trap = trap_of(stderr)
-    if trap is None and proc.returncode == TRAP_STATUS:
-        trap = stderr.strip().splitlines()[-1] if stderr.strip() else "(no message)"
+    trap = trap_of(stderr) if proc.returncode == TRAP_STATUS else None
     if proc.returncode < 0:
         trap = f"killed by signal {-proc.returncode}"
     return Outcome(proc.returncode, proc.stdout.decode(errors="replace"), trap)

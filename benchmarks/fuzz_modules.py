@@ -183,8 +183,10 @@ def _print_value(ty: str, get: str) -> list[str]:
 
 
 _RUNTIME = """
-  (import "wasi_snapshot_preview1" "fd_write" (func $__fd_write (param i32 i32 i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "args_sizes_get" (func $__args_sizes_get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write"
+    (func $__fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "args_sizes_get"
+    (func $__args_sizes_get (param i32 i32) (result i32)))
 """
 
 _HELPERS = """
@@ -347,7 +349,10 @@ def make_command(wasm_tools: str, module: Path, out: Path) -> int:
     ).stdout
     wat = command_wat(printed)
     subprocess.run(
-        [wasm_tools, "parse", "-", "-o", str(out)], input=wat, text=True, check=True,
+        [wasm_tools, "parse", "-", "-o", str(out)],
+        input=wat,
+        text=True,
+        check=True,
         capture_output=True,
     )
     return runs_for(printed)
