@@ -49,6 +49,8 @@ REPO = HERE.parent
 DOCS_PAGE = REPO / "docs" / "reliability.md"
 DOCS_BEGIN = "<!-- begin results: written by `python benchmarks/fuzz.py --update-docs` -->"
 DOCS_END = "<!-- end results -->"
+# CPU seconds a case takes here (both engines and Wasmtime), to share out --minutes.
+CASE_SECONDS = {"fs": 0.03, "module": 0.8}
 
 
 # ---- the report ----
@@ -62,10 +64,11 @@ class Summary:
     fs_seeds: range
     seconds: float
     jobs: int
+    asked: tuple[int, int] = (0, 0)  # modules, sequences asked for (more than ran: --minutes)
 
     def lines(self) -> list[str]:
         out = []
-        if self.sequences or self.fs_seeds:
+        if self.asked[1]:
             bad = [r for r in self.sequences if r.divergences]
             out.append(f"{len(self.sequences)} fs sequences, {len(bad)} divergences")
         bad = [r for r in self.modules if r.divergences]
@@ -87,6 +90,15 @@ class Summary:
             f"| {sum(1 for r in self.sequences if r.divergences)} |",
         ]
         minutes = self.seconds / 60
+        notes = []
+        if self.asked[0] > len(self.modules) or self.asked[1] > len(self.sequences):
+            notes.append(
+                f"The run asked for {self.asked[0]} modules and {self.asked[1]} sequences; "
+                "its time limit (`--minutes`) stopped it at the counts above."
+            )
+        for r in [*self.sequences, *self.modules]:
+            if r.divergences:
+                notes.append(f"- {r.kind} seed {r.seed}: {r.divergences[0]}")
         return "\n".join(
             [
                 f"Last run: {time.strftime('%Y-%m-%d')}, {minutes:.0f} min with {self.jobs} "
@@ -94,6 +106,8 @@ class Summary:
                 "Wasmtime (the `wasmtime` package).",
                 "",
                 *rows,
+                *([""] if notes else []),
+                *notes,
             ]
         )
 
@@ -121,6 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fs-count", type=int, default=0, help="file-system sequences")
     parser.add_argument("--fs-seed", type=int, default=0, help="first sequence seed")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--minutes",
+        type=float,
+        help="start no case after this long (file-system sequences first, then modules); "
+        "the report counts the cases that ran",
+    )
     parser.add_argument("--findings", type=Path, default=Path("fuzz-findings"))
     parser.add_argument("--no-reduce", action="store_true", help="save diverging modules as is")
     parser.add_argument("--update-docs", action="store_true", help="rewrite docs/reliability.md")
@@ -140,10 +160,20 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="wbb-fuzz-") as tmp:
         ctx = make_context(Path(tmp), tools, fs=args.fs_count > 0)
+        deadline = fs_deadline = None
+        if args.minutes:
+            # The sequences get their share of the time, by what a case usually costs.
+            fs_work = args.fs_count * CASE_SECONDS["fs"]
+            share = fs_work / (fs_work + args.count * CASE_SECONDS["module"] or 1)
+            now = time.monotonic()
+            deadline = started + args.minutes * 60
+            fs_deadline = now + (deadline - now) * share
         fs_seeds = range(args.fs_seed, args.fs_seed + args.fs_count)
-        sequences = run_cases(ctx, "fs", fs_seeds, args.jobs, progress=True)
+        sequences = run_cases(ctx, "fs", fs_seeds, args.jobs, True, fs_deadline)
+        fs_seeds = range(args.fs_seed, args.fs_seed + len(sequences))
         module_seeds = range(args.seed, args.seed + args.count)
-        modules = run_cases(ctx, "module", module_seeds, args.jobs, progress=True)
+        modules = run_cases(ctx, "module", module_seeds, args.jobs, True, deadline)
+        module_seeds = range(args.seed, args.seed + len(modules))
         for result in [*sequences, *modules]:
             if not result.divergences:
                 continue
@@ -153,7 +183,13 @@ def main(argv: list[str] | None = None) -> int:
                 saved = fuzz_fs.save_finding(result, args.findings)
             print(f"{result.kind} seed {result.seed}: saved in {saved}", file=sys.stderr)
     summary = Summary(
-        modules, sequences, module_seeds, fs_seeds, time.monotonic() - started, args.jobs
+        modules,
+        sequences,
+        module_seeds,
+        fs_seeds,
+        time.monotonic() - started,
+        args.jobs,
+        (args.count, args.fs_count),
     )
     if args.update_docs:
         update_docs(summary.markdown())

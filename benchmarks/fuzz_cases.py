@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,25 +170,51 @@ def _case(ctx: Context, kind: str, seed: int) -> CaseResult:
 
 
 def run_cases(
-    ctx: Context, kind: str, seeds: range, jobs: int, progress: bool = False
+    ctx: Context,
+    kind: str,
+    seeds: range,
+    jobs: int,
+    progress: bool = False,
+    deadline: float | None = None,
 ) -> list[CaseResult]:
+    """Run the cases of `seeds` on `jobs` processes, in order. With a `deadline` (a
+    time.monotonic() value) no case starts after it, so the cases run are always the
+    first seeds of the range."""
     results: list[CaseResult] = []
+
+    def done(result: CaseResult) -> None:
+        results.append(result)
+        if result.divergences:
+            print(f"{kind} seed {result.seed}: DIVERGES", file=sys.stderr)
+            for d in result.divergences:
+                print(f"    {d}", file=sys.stderr)
+        if progress and len(results) % 100 == 0:
+            print(f"  {len(results)}/{len(seeds)} {kind} cases", file=sys.stderr, flush=True)
+
+    def late() -> bool:
+        return deadline is not None and time.monotonic() > deadline
+
     if jobs <= 1:
         for seed in seeds:
-            results.append(_case(ctx, kind, seed))
+            if late():
+                break
+            done(_case(ctx, kind, seed))
         return results
     spawn = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=spawn) as pool:
-        futures = [pool.submit(_case, ctx, kind, seed) for seed in seeds]
-        for n, fut in enumerate(concurrent.futures.as_completed(futures), 1):
-            result = fut.result()
-            results.append(result)
-            if result.divergences:
-                print(f"{kind} seed {result.seed}: DIVERGES", file=sys.stderr)
-                for d in result.divergences:
-                    print(f"    {d}", file=sys.stderr)
-            if progress and n % 100 == 0:
-                print(f"  {n}/{len(futures)} {kind} cases", file=sys.stderr, flush=True)
+        running: set[concurrent.futures.Future[CaseResult]] = set()
+        for seed in seeds:
+            if late():
+                break
+            if len(running) >= 4 * jobs:
+                finished, running = concurrent.futures.wait(
+                    running, return_when=concurrent.futures.FIRST_COMPLETED
+                )
+                for fut in finished:
+                    done(fut.result())
+            running.add(pool.submit(_case, ctx, kind, seed))
+        for fut in concurrent.futures.as_completed(running):
+            done(fut.result())
     return sorted(results, key=lambda r: r.seed)
 
 
