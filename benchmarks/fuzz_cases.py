@@ -24,6 +24,8 @@ import fuzz_fs
 import fuzz_modules
 from fuzz_exec import ENGINES, BuildFailed
 
+from wasm_build_backend.cache import default_cache_dir
+
 FUZZ_PY = Path(__file__).resolve().parent / "fuzz.py"
 
 
@@ -219,7 +221,9 @@ def run_cases(
 
 
 def make_context(tmp: Path, tools: str, fs: bool) -> Context:
-    ctx = Context(tmp, tmp / "shared-cache", tools)
+    """A run's context in `tmp`. The module-independent build entries (launcher, wasm2c
+    runtime) come from the user's build cache, so they are compiled once per machine."""
+    ctx = Context(tmp, default_cache_dir(), tools)
     if fs:
         ctx.interpreters.update(fuzz_fs.build_interpreters(ctx))
     return ctx
