@@ -105,3 +105,32 @@ def test_wrapper_shows_calls_and_traps(ctx: fuzz_cases.Context, tmp_path: Path) 
     last = fuzz_exec.reference(fuzz_exec.load(command), ["x", "x"], [])
     assert last.stdout == "c02 \nr02 ffffffffffffffff \n"
     assert last.status == 0
+
+
+CHOICES = FOUND / "wasmtime-choices"
+
+
+@pytest.mark.parametrize(
+    ("name", "wasmtime_engine", "wasm2c_engine"),
+    [
+        ("export-global.wat", (134, "command export 'g' is not a function"), (3, "")),
+        ("export-empty-name.wat", (5, ""), (3, "")),
+    ],
+)
+def test_wasmtime_choice(
+    ctx: fuzz_cases.Context,
+    name: str,
+    wasmtime_engine: tuple[int, str],
+    wasm2c_engine: tuple[int, str],
+    tmp_path: Path,
+) -> None:
+    """Where `wasmtime run` differs from instantiating the module and calling _start, the
+    wasmtime engine does as `wasmtime run` and the wasm2c engine calls _start, as
+    docs/reliability.md says."""
+    module = tmp_path / "module.wasm"
+    subprocess.run([_tools(), "parse", str(CHOICES / name), "-o", str(module)], check=True)
+    for engine, (status, message) in (("wasmtime", wasmtime_engine), ("wasm2c", wasm2c_engine)):
+        exe = fuzz_exec.create_exe(engine, module, tmp_path / engine / "m", ctx.shared_cache)
+        proc = subprocess.run([exe], capture_output=True, text=True)
+        assert proc.returncode == status, (engine, proc.stderr)
+        assert message in proc.stderr, (engine, proc.stderr)
