@@ -2,7 +2,8 @@
 """Differential fuzzing: both engines' executables against Wasmtime itself.
 
     python benchmarks/fuzz.py [--count N] [--seed S] [--fs-count N] [--fs-seed S]
-                              [--jobs J] [--findings DIR] [--no-reduce] [--update-docs]
+                              [--jobs J] [--minutes M] [--findings DIR] [--no-reduce]
+                              [--update-docs]
 
 Two generators, each case fixed by its seed:
 

@@ -60,9 +60,10 @@ _WORKER: dict[str, Path] = {}
 
 
 def _worker_dirs(ctx: Context) -> tuple[Path, Path]:
-    """This process's own cache and output folder (one per worker process)."""
-    if "cache" not in _WORKER:
-        mine = ctx.tmp / f"worker-{os.getpid()}"
+    """This process's own cache and output folder (one per worker process and run)."""
+    mine = ctx.tmp / f"worker-{os.getpid()}"
+    if _WORKER.get("root") != mine:
+        _WORKER["root"] = mine
         _WORKER["cache"] = fuzz_exec.worker_cache(ctx.shared_cache, mine / "cache")
         _WORKER["out"] = mine / "out"
         _WORKER["out"].mkdir(parents=True, exist_ok=True)
