@@ -48,7 +48,7 @@ from .wasm2c_parts import Part, part_bytes_for, read_parts, repartition
 
 # The wasm2c output is patched (see _PATCHES); bump when the patches or the way the
 # C is produced change, so cached translations are made again.
-_TRANSLATION_VERSION = "2"
+_TRANSLATION_VERSION = "3"
 
 # Proposals wasm2c translates only when asked; the rest it knows are on by default.
 # Without the module's debug names the C is the same but for names, which never reach
@@ -228,6 +228,24 @@ def _patch(text: str) -> str:
     return text
 
 
+_SIMD_TYPE = (
+    "#ifndef WASM_RT_SIMD_TYPE_DEFINED\n"
+    "#define WASM_RT_SIMD_TYPE_DEFINED\n"
+    "#include <simde/wasm/simd128.h>\n"
+    "typedef simde_v128_t v128;\n"
+    "#endif\n"
+)
+
+
+def _patch_header(text: str) -> str:
+    """wasm2c declares the structs of multi-value results in the header, v128 ones too,
+    but defines `v128` there only when an import or export takes one: a module whose
+    internal functions return several values, one a v128, did not compile."""
+    if re.search(r"\bv128\b", text) and "WASM_RT_SIMD_TYPE_DEFINED" not in text:
+        text = text.replace("#include <stdint.h>\n", "#include <stdint.h>\n" + _SIMD_TYPE, 1)
+    return text
+
+
 def translate(module: WasmModule, wabt: Wabt, cache_: Cache) -> Path:
     """The module's C in the cache: `module.h`, the C files to compile (listed in
     `parts.json`), their shared header and the data segments they embed."""
@@ -261,7 +279,8 @@ def translate(module: WasmModule, wabt: Wabt, cache_: Cache) -> Path:
         for name in ("module.h", "module-impl.h", "module.c"):
             path = folder / name
             if path.is_file():
-                path.write_text(_patch(path.read_text()))
+                text = _patch(path.read_text())
+                path.write_text(_patch_header(text) if path.suffix == ".h" else text)
         repartition(folder)
 
     return cache_.entry("wasm2c-c", key, produce)
@@ -656,6 +675,8 @@ def link(
                 "-Wextra",
                 "-I",
                 str(wabt.runtime_dir),
+                "-I",
+                str(wabt.include_dir),  # module.h of a SIMD module includes simde
                 "-I",
                 str(_c_dir()),
                 "-I",

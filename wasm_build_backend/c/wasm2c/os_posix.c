@@ -95,6 +95,8 @@ static uint16_t wasi_errno(int e) {
 #define E_LOOP 32
 #define E_NOTDIR 54
 #define E_INVAL 28
+#define E_ISDIR 31
+#define E_EXIST 20
 #define E_NOMEM 48
 
 static uint16_t last_error(void) {
@@ -332,7 +334,26 @@ void wbb_os_close(wbb_fd fd) {
 uint16_t wbb_os_open_at(wbb_fd dir, const char *path, size_t len, int follow, uint16_t oflags,
                         int mode, int append, wbb_fd *out, int *is_dir) {
     struct resolved r;
-    uint16_t err = resolve((int)dir, path, len, follow ? 1 : 2, &r);
+    uint16_t err;
+    if (oflags & 1) {
+        /* O_CREAT, as Linux (and so Wasmtime) decides: a path ending in `/` is EISDIR
+         * before any link in it is followed, and a directory named by `.` is EEXIST
+         * with O_EXCL, else EISDIR (not the EINVAL of O_CREAT | O_DIRECTORY); O_EXCL
+         * never follows a link in the last position (it exists). */
+        err = resolve((int)dir, path, len, 0, &r);
+        if (err) return err;
+        int dot = strcmp(r.name, ".") == 0;
+        if (r.trailing_slash || dot) {
+            resolved_free(&r);
+            return dot && (oflags & 4) ? E_EXIST : E_ISDIR;
+        }
+        if (follow && !(oflags & 4) && is_symlink(r.dir, r.name)) {
+            resolved_free(&r);
+            err = resolve((int)dir, path, len, 1, &r);
+        }
+    } else {
+        err = resolve((int)dir, path, len, follow ? 1 : 2, &r);
+    }
     if (err) return err;
     int flags = O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
     if ((mode & WBB_OPEN_READ) && (mode & WBB_OPEN_WRITE))
@@ -348,6 +369,9 @@ uint16_t wbb_os_open_at(wbb_fd dir, const char *path, size_t len, int follow, ui
     if (append) flags |= O_APPEND;
     int fd = openat(r.dir, r.name, flags, 0666);
     int e = errno;
+    /* A link opened without following it is ELOOP whatever else was asked, as with
+     * O_NOFOLLOW alone; Linux says ENOTDIR when O_DIRECTORY is there too. */
+    if (fd < 0 && e == ENOTDIR && !follow && is_symlink(r.dir, r.name)) e = ELOOP;
     resolved_free(&r);
     if (fd < 0) return wasi_errno(e);
     struct stat st;
@@ -602,11 +626,43 @@ uint16_t wbb_os_advise(wbb_fd fd, uint64_t offset, uint64_t len, uint8_t advice)
 #endif
 }
 
-/* Runs `op(dir, name)` on the resolved entry, its trailing slash kept. */
+static int do_mkdir(int dir, const char *name) { return mkdirat(dir, name, 0777); }
+static int do_rmdir(int dir, const char *name) { return unlinkat(dir, name, AT_REMOVEDIR); }
+static int do_unlink(int dir, const char *name) { return unlinkat(dir, name, 0); }
+
+/* The entry that rmdir, unlink, link and symlink act on, as Wasmtime finds
+ * it: a path ending in `/` names the directory its last component leads to (a link
+ * there is followed, and must stay inside), and the call then acts on `.` in it, so
+ * that `rmdir sub/` is EINVAL, `unlink loop/` ELOOP and `symlink x file/` ENOTDIR. */
+static uint16_t resolve_entry(int base, const char *path, size_t len, struct resolved *r) {
+    uint16_t err = resolve(base, path, len, 2, r);
+    if (err || !r->trailing_slash) return err;
+    r->trailing_slash = 0;
+    if (strcmp(r->name, ".") == 0) return 0;
+    int fd = openat(r->dir, r->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int e = errno;
+    resolved_free(r);
+    r->owned = 0;
+    r->name = NULL;
+    if (fd < 0) return wasi_errno(e);
+    r->dir = fd;
+    r->owned = 1;
+    r->name = strdup(".");
+    if (!r->name) {
+        close(fd);
+        r->owned = 0;
+        return E_NOMEM;
+    }
+    return 0;
+}
+
+/* Runs `op(dir, name)` on the resolved entry: for mkdir with its trailing slash kept,
+ * for the others as resolve_entry finds it. */
 static uint16_t on_entry(wbb_fd dir, const char *path, size_t len,
                          int (*op)(int dir, const char *name)) {
     struct resolved r;
-    uint16_t err = resolve((int)dir, path, len, 0, &r);
+    uint16_t err = op == do_mkdir ? resolve((int)dir, path, len, 0, &r)
+                                  : resolve_entry((int)dir, path, len, &r);
     if (err) return err;
     char *name = with_slash(&r);
     int rc = name ? op(r.dir, name) : -1;
@@ -615,10 +671,6 @@ static uint16_t on_entry(wbb_fd dir, const char *path, size_t len,
     resolved_free(&r);
     return rc == 0 ? 0 : wasi_errno(e);
 }
-
-static int do_mkdir(int dir, const char *name) { return mkdirat(dir, name, 0777); }
-static int do_rmdir(int dir, const char *name) { return unlinkat(dir, name, AT_REMOVEDIR); }
-static int do_unlink(int dir, const char *name) { return unlinkat(dir, name, 0); }
 
 uint16_t wbb_os_mkdir_at(wbb_fd dir, const char *path, size_t len) {
     return on_entry(dir, path, len, do_mkdir);
@@ -646,9 +698,14 @@ static uint16_t two_entries(wbb_fd from_dir, const char *from, size_t from_len, 
                             const char *to, size_t to_len,
                             int (*op)(int, const char *, int, const char *)) {
     struct resolved a, b;
-    uint16_t err = resolve((int)from_dir, from, from_len, 0, &a);
+    /* Wasmtime's rename leaves a trailing slash to the system's renameat (a link before
+     * it is not followed); its link walks into the directory as resolve_entry does. */
+    int renaming = op == renameat;
+    uint16_t err = renaming ? resolve((int)from_dir, from, from_len, 0, &a)
+                            : resolve_entry((int)from_dir, from, from_len, &a);
     if (err) return err;
-    err = resolve((int)to_dir, to, to_len, 0, &b);
+    err = renaming ? resolve((int)to_dir, to, to_len, 0, &b)
+                   : resolve_entry((int)to_dir, to, to_len, &b);
     if (err) {
         resolved_free(&a);
         return err;
@@ -687,7 +744,7 @@ uint16_t wbb_os_symlink_at(const char *target, size_t target_len, wbb_fd dir, co
     memcpy(t, target, target_len);
     t[target_len] = 0;
     struct resolved r;
-    uint16_t err = resolve((int)dir, path, len, 0, &r);
+    uint16_t err = resolve_entry((int)dir, path, len, &r);
     if (err) {
         free(t);
         return err;
@@ -709,6 +766,13 @@ uint16_t wbb_os_readlink_at(wbb_fd dir, const char *path, size_t len, char **out
     err = read_link(r.dir, r.name, out);
     resolved_free(&r);
     if (err) return err;
+    if ((*out)[0] == '/') {
+        /* As Wasmtime: an absolute target points outside the sandbox, and would tell
+         * the program where on the host its folder is. */
+        free(*out);
+        *out = NULL;
+        return E_PERM;
+    }
     *out_len = strlen(*out);
     return 0;
 }

@@ -1026,6 +1026,12 @@ uint16_t wbb_os_readlink_at(wbb_fd dir, const char *path, size_t len, char **out
     err = is_link(h) ? link_target(h, out, &absolute) : E_INVAL;
     CloseHandle(h);
     if (err) return err;
+    if (absolute) {
+        /* As Wasmtime (and os_posix.c): the target would tell where the folder is. */
+        free(*out);
+        *out = NULL;
+        return E_PERM;
+    }
     *out_len = strlen(*out);
     return 0;
 }

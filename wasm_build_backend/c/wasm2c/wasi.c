@@ -740,7 +740,8 @@ u32 w2c_wasi__snapshot__preview1_fd_pwrite(struct w2c_wasi__snapshot__preview1 *
 u32 w2c_wasi__snapshot__preview1_fd_seek(struct w2c_wasi__snapshot__preview1 *w, u32 fd,
                                           u64 offset, u32 whence, u32 out) {
     enter(w);
-    if (whence > 2) return E_INVAL;
+    /* Wasmtime decodes the enum before the call, and an unknown value is a trap. */
+    if (whence > 2) wbb_host_trap("Invalid enum value Whence");
     GET(e, get_seekable(fd, &err_));
     int64_t delta = (int64_t)offset;
     uint64_t pos;
