@@ -2,6 +2,12 @@
 
 The zig triple, the Wasmtime triple and runtime library, the executable suffix and
 the object format all follow from the tag, so no other module looks at tag strings.
+
+Two sets of targets: the nine platforms a `wasmtime` wheel exists for, which both
+engines build (`WASMTIME_TAGS`), and the further ones only the wasm2c engine builds,
+since it needs nothing prebuilt for the target, only zig (`WASM2C_ONLY_TAGS`): the
+32-bit, big-endian and other Linux CPUs that pip installs manylinux and musllinux
+wheels on and auditwheel has a policy for, and 32-bit Windows.
 """
 
 from __future__ import annotations
@@ -22,7 +28,38 @@ ARCH_ALIASES = {
     "amd64": "x86_64",
     "aarch64": "aarch64",
     "arm64": "aarch64",
+    # Only the wasm2c engine builds for these. `platform.machine()` says armv8l for a
+    # 32-bit ARM userland on a 64-bit kernel, and i386/i586 on some 32-bit x86 systems.
+    "armv7l": "armv7l",
+    "armv8l": "armv7l",
+    "i686": "i686",
+    "i586": "i686",
+    "i386": "i686",
+    "x86": "i686",
+    "ppc64le": "ppc64le",
+    "s390x": "s390x",
+    "riscv64": "riscv64",
+    "loongarch64": "loongarch64",
 }
+
+# The architectures the `wasmtime` wheels exist for (on Linux and Windows; macOS has both).
+WASMTIME_ARCHES = ("x86_64", "aarch64")
+
+# zig's names for the architectures.
+_ZIG_ARCH = {"armv7l": "arm", "i686": "x86", "ppc64le": "powerpc64le"}
+# qemu-user's names (`qemu-NAME-static`).
+_QEMU_ARCH = {"armv7l": "arm", "i686": "i386"}
+# The CPU an executable may assume: the architecture's baseline as zig defines it, but
+# SSE2 on 32-bit x86, without which the x87 unit's excess precision would give float
+# results that differ from WebAssembly's (every x86 CPU since the Pentium 4 has it), and
+# ARMv7-A with VFPv3-D16 for armv7l (Debian's armhf and Raspberry Pi OS's 32-bit ABI).
+_ZIG_CPU = {"i686": "pentium4", "armv7l": "generic+v7a+vfp3d16"}
+# The oldest glibc a manylinux tag can claim for an architecture: the first auditwheel
+# policy that knows it (no older glibc ever ran there, and cibuildwheel's
+# `auditwheel repair` refuses a tag it has no policy for).
+_GLIBC_FLOOR = {"riscv64": (2, 31), "loongarch64": (2, 36)}
+_BITS32 = ("armv7l", "i686")
+_BIG_ENDIAN = ("s390x",)
 
 
 @dataclass(frozen=True)
@@ -34,7 +71,7 @@ class Target:
     """
 
     os: str  # "linux", "macos" or "windows"
-    arch: str  # "x86_64" or "aarch64"; "universal2" on macOS
+    arch: str  # "x86_64", "aarch64", or one of the wasm2c engine's (`_ZIG_ARCH`); "universal2" on macOS
     libc: str = ""  # "glibc" or "musl" on Linux
     glibc: tuple[int, int] = LAUNCHER_GLIBC  # the manylinux floor asked for
     macos: tuple[int, int] = (0, 0)  # the deployment target on macOS
@@ -46,6 +83,31 @@ class Target:
             arm64 = replace(self, arch="aarch64", macos=max(self.macos, (11, 0)))
             return (replace(self, arch="x86_64"), arm64)
         return (self,)
+
+    @property
+    def wasmtime_supported(self) -> bool:
+        """Whether a `wasmtime` wheel exists for this platform, so that the wasmtime engine
+        can build for it; the wasm2c engine builds for every target."""
+        return self.os == "macos" or self.arch in WASMTIME_ARCHES
+
+    @property
+    def pointer_bits(self) -> int:
+        return 32 if self.arch in _BITS32 else 64
+
+    @property
+    def big_endian(self) -> bool:
+        return self.arch in _BIG_ENDIAN
+
+    @property
+    def zig_cpu(self) -> str:
+        """`-mcpu` for zig: the oldest CPU a wheel for this tag may meet, never the build
+        machine's."""
+        return _ZIG_CPU.get(self.arch, "baseline")
+
+    @property
+    def qemu_arch(self) -> str:
+        """The name of qemu-user's emulator for this CPU: `qemu-{qemu_arch}-static`."""
+        return _QEMU_ARCH.get(self.arch, self.arch)
 
     @property
     def runtime_platform(self) -> str:
@@ -78,13 +140,15 @@ class Target:
 
     @property
     def zig_triple(self) -> str:
+        arch = _ZIG_ARCH.get(self.arch, self.arch)
         if self.os == "linux":
+            abi = "eabihf" if self.arch == "armv7l" else ""
             if self.libc == "musl":
-                return f"{self.arch}-linux-musl"
-            return f"{self.arch}-linux-gnu.{self.glibc[0]}.{self.glibc[1]}"
+                return f"{arch}-linux-musl{abi}"
+            return f"{arch}-linux-gnu{abi}.{self.glibc[0]}.{self.glibc[1]}"
         if self.os == "macos":
-            return f"{self.arch}-macos.{self.macos[0]}.{self.macos[1]}"
-        return f"{self.arch}-windows-gnu"
+            return f"{arch}-macos.{self.macos[0]}.{self.macos[1]}"
+        return f"{arch}-windows-gnu"
 
     @property
     def wasmtime_triple(self) -> str:
@@ -109,7 +173,7 @@ class Target:
     def wheel_arch(self) -> str:
         """The architecture as wheel platform tags spell it."""
         if self.os == "windows":
-            return "amd64" if self.arch == "x86_64" else "arm64"
+            return {"x86_64": "amd64", "aarch64": "arm64"}.get(self.arch, self.arch)
         if self.os == "macos" and self.arch == "aarch64":
             return "arm64"
         return self.arch
@@ -156,10 +220,12 @@ class Target:
         if self.os == "macos":
             major, minor = max(self.macos, macos_needed or self.macos)
             return f"macosx_{major}_{minor}_{self.wheel_arch}"
+        if self.arch == "i686":
+            return "win32"
         return f"win_{self.wheel_arch}"
 
 
-SUPPORTED_TAGS = (
+WASMTIME_TAGS = (
     "manylinux_2_17_x86_64",
     "manylinux_2_17_aarch64",
     "musllinux_1_2_x86_64",
@@ -170,6 +236,28 @@ SUPPORTED_TAGS = (
     "win_amd64",
     "win_arm64",
 )
+
+# pip installs on each of these, and auditwheel has a policy for each Linux one (PyPI
+# takes them all). ppc64 (big-endian) is left out: auditwheel dropped it after
+# manylinux2014, no current distribution ships Python for it, and musllinux has no
+# policy for it.
+WASM2C_ONLY_TAGS = (
+    "manylinux_2_17_armv7l",
+    "manylinux_2_17_i686",
+    "manylinux_2_17_ppc64le",
+    "manylinux_2_17_s390x",
+    "manylinux_2_31_riscv64",
+    "manylinux_2_36_loongarch64",
+    "musllinux_1_2_armv7l",
+    "musllinux_1_2_i686",
+    "musllinux_1_2_ppc64le",
+    "musllinux_1_2_s390x",
+    "musllinux_1_2_riscv64",
+    "musllinux_1_2_loongarch64",
+    "win32",
+)
+
+SUPPORTED_TAGS = WASMTIME_TAGS + WASM2C_ONLY_TAGS
 
 _LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
 
@@ -185,7 +273,7 @@ def _unsupported(tag: str, where: str | None) -> BuildError:
     said = f"{where}: " if where else ""
     return BuildError(
         f"{said}unsupported target platform tag {tag!r}; supported tags look like: {listed} "
-        f"(any manylinux_X_Y with X_Y >= 2_17, and macOS {OLDEST_MACOS[0]}.{OLDEST_MACOS[1]} "
+        f"(any later manylinux_X_Y, and macOS {OLDEST_MACOS[0]}.{OLDEST_MACOS[1]} "
         "or later)"
     )
 
@@ -202,8 +290,8 @@ def parse_tag(tag: str, where: str | None = None) -> Target:
             "(wasm-build-backend build --target all); a frontend builds one wheel per call, "
             "so give one platform tag"
         )
-    if tag in ("win_amd64", "win_arm64"):
-        return Target("windows", "x86_64" if tag == "win_amd64" else "aarch64")
+    if tag in ("win_amd64", "win_arm64", "win32"):
+        return Target("windows", {"win_amd64": "x86_64", "win_arm64": "aarch64"}.get(tag, "i686"))
     m = re.fullmatch(
         r"(manylinux_(\d+)_(\d+)|manylinux1|manylinux2010|manylinux2014|linux)_(\w+)", tag
     )
@@ -220,6 +308,8 @@ def parse_tag(tag: str, where: str | None = None) -> Target:
             glibc = (int(m.group(2)), int(m.group(3)))
         if glibc < LAUNCHER_GLIBC:
             raise _unsupported(given, where)
+        # A tag older than any glibc for the CPU is raised to the first one there is.
+        glibc = max(glibc, _GLIBC_FLOOR.get(arch, LAUNCHER_GLIBC))
         return Target("linux", arch, "glibc", glibc=glibc)
     m = re.fullmatch(r"musllinux_(\d+)_(\d+)_(\w+)", tag)
     if m and m.group(3) in ARCH_ALIASES:
@@ -257,3 +347,8 @@ def parse_tag(tag: str, where: str | None = None) -> Target:
 def all_targets() -> list[Target]:
     """One target per supported platform, at its oldest version: `--target all`."""
     return [parse_tag(tag) for tag in SUPPORTED_TAGS]
+
+
+def wasmtime_targets() -> list[Target]:
+    """The platforms the wasmtime engine builds for (a `wasmtime` wheel exists for each)."""
+    return [parse_tag(tag) for tag in WASMTIME_TAGS]

@@ -12,9 +12,14 @@ from:
   (`c/wasm2c/`), compiled once per target;
 - a generated `script.c` with the script's sandbox policy.
 
-Linear memory is guarded by pages on every target (all are 64-bit; a memory64 module
-or one with custom page sizes gets explicit bounds checks from wasm2c); out-of-bounds
-accesses and stack exhaustion become traps in the runtime's fault handler. The
+Linear memory is guarded by pages on 64-bit little-endian targets (a memory64 module or
+one with custom page sizes gets explicit bounds checks from wasm2c); out-of-bounds
+accesses and stack exhaustion become traps in the runtime's fault handler. A 32-bit
+target cannot reserve 8 GiB of address space per memory, so there every access is
+checked explicitly and memory is allocated with malloc and grown with realloc; a
+big-endian target keeps linear memory byte-reversed (WABT's `WABT_BIG_ENDIAN` layout,
+which makes a native load of the mirrored address a little-endian one) and checks
+explicitly too, as the guard-page layout reversed leaves no guard below the memory. The
 module's C is compiled with the flags WABT documents for keeping wasm semantics under
 optimisation (`-fno-optimize-sibling-calls -frounding-math`).
 """
@@ -88,8 +93,18 @@ _WINDOWS_DEFINES = (
 )
 
 
+# How linear memory is checked where guard pages cannot do it (see the module's doc).
+_BITS32_DEFINES = ("-DWASM_RT_MEMCHECK_BOUNDS_CHECK=1", "-DWASM_RT_USE_MMAP=0")
+_BIG_ENDIAN_DEFINES = ("-DWASM_RT_MEMCHECK_BOUNDS_CHECK=1", "-DWABT_BIG_ENDIAN=1")
+
+
 def _runtime_defines(target: Target) -> tuple[str, ...]:
-    return _WINDOWS_DEFINES if target.os == "windows" else _RUNTIME_DEFINES
+    defines = _WINDOWS_DEFINES if target.os == "windows" else _RUNTIME_DEFINES
+    if target.pointer_bits == 32:
+        defines += _BITS32_DEFINES
+    elif target.big_endian:
+        defines += _BIG_ENDIAN_DEFINES
+    return defines
 
 
 # Every memory goes through the runtime's wrapper, which applies `max-memory`.
@@ -292,15 +307,21 @@ def translate(module: WasmModule, wabt: Wabt, cache_: Cache) -> Path:
 def _zig_triple(target: Target) -> str:
     """Linux executables are static musl programs, for glibc and musl systems alike."""
     if target.os == "linux":
-        return f"{target.arch}-linux-musl"
+        return replace(target, libc="musl").zig_triple
     return target.zig_triple
+
+
+# Where clang has no stack clash protection. The stack guard (1 MiB) is still larger
+# than any function's frame can be: Wasmtime's limit of 50,000 locals of at most 16
+# bytes each.
+_NO_STACK_CLASH = ("armv7l", "loongarch64")
 
 
 def _target_flags(target: Target) -> tuple[str, ...]:
     # The architecture's baseline CPU: a wheel runs on every machine of its tag, never
     # only on CPUs like the build machine's.
-    flags = ["-mcpu=baseline"]
-    if target.os == "linux":
+    flags = [f"-mcpu={target.zig_cpu}"]
+    if target.os == "linux" and target.arch not in _NO_STACK_CLASH:
         # A frame larger than the stack guard still touches it page by page.
         flags.append("-fstack-clash-protection")
     return tuple(flags)

@@ -3,7 +3,8 @@
  * what happens into what `wasmtime run` gives (exit status, trap messages).
  *
  * Out-of-bounds memory accesses hit the guard pages that WABT's runtime reserves
- * around each 32-bit linear memory on 64-bit hosts; stack exhaustion hits the guard
+ * around each 32-bit linear memory on 64-bit little-endian hosts (elsewhere every
+ * access is checked by the translated code itself); stack exhaustion hits the guard
  * below the wasm thread's stack. Both arrive as SIGSEGV/SIGBUS (an access violation
  * or stack overflow exception on Windows), which the handler here classifies by
  * address and turns into a trap; any other fault stays a crash. */
@@ -162,12 +163,18 @@ void wbb_rt_allocate_memory(wasm_rt_memory_t *, uint64_t, uint64_t, bool, uint32
 void wbb_rt_allocate_memory_shared(wasm_rt_shared_memory_t *, uint64_t, uint64_t, bool, uint32_t);
 
 static uint64_t limit_pages(uint64_t initial, uint64_t max_pages, uint32_t page_size) {
-    if (wbb_w2c_script.max_memory < 0) return max_pages;
-    uint64_t limit = (uint64_t)wbb_w2c_script.max_memory / page_size;
+    /* On a 32-bit host a memory is one malloc'd block, which cannot reach 4 GiB: a size
+     * that does not fit in size_t would be truncated by realloc. Growing past it fails
+     * (memory.grow returns -1), as it may in WebAssembly. */
+    uint64_t addressable = (uint64_t)SIZE_MAX / page_size;
+    if (max_pages > addressable) max_pages = addressable;
+    uint64_t limit = max_pages;
+    if (wbb_w2c_script.max_memory >= 0 && (uint64_t)wbb_w2c_script.max_memory / page_size < limit)
+        limit = (uint64_t)wbb_w2c_script.max_memory / page_size;
     if (initial > limit)
         wbb_host_trap("memory minimum size of %llu pages exceeds memory limits",
                       (unsigned long long)initial);
-    return limit < max_pages ? limit : max_pages;
+    return limit;
 }
 
 void wasm_rt_allocate_memory(wasm_rt_memory_t *memory, uint64_t initial, uint64_t max_pages,

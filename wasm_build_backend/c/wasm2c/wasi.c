@@ -76,21 +76,56 @@ enum {
 #define CLOCK_REALTIME_ID 0
 #define CLOCK_MONOTONIC_ID 1
 
-/* ---- guest memory ---- */
+/* ---- guest memory ----
+ *
+ * Every access the host makes to linear memory goes through here, by guest address,
+ * and is little-endian as WebAssembly's own. On a big-endian host WABT keeps linear
+ * memory byte-reversed (WABT_BIG_ENDIAN): guest byte `a` is host byte `end - 1 - a`, so
+ * that a native load of `n` bytes at `end - a - n` reads the little-endian value. There
+ * scalars are stored natively at the mirrored address, byte strings are copied in
+ * reverse, and the OS reads and writes through scratch buffers. */
+
+#if WABT_BIG_ENDIAN
+#define WBB_REVERSED 1
+#else
+#define WBB_REVERSED 0
+#endif
 
 /* The memory of the current call: WASI functions take pointers into it. */
-static uint8_t *mem;
+static uint8_t *mem;     /* guest address 0 (little-endian hosts) */
+static uint8_t *mem_end; /* one past guest address 0, mirrored (big-endian hosts) */
 static uint64_t mem_size;
+
+/* Buffers that live until the next WASI call (paths and I/O on big-endian hosts). */
+static void **scratch_list;
+static size_t scratch_count, scratch_cap;
+
+static void *scratch(size_t n) {
+    if (scratch_count == scratch_cap) {
+        size_t cap = scratch_cap ? 2 * scratch_cap : 8;
+        void **bigger = realloc(scratch_list, cap * sizeof *bigger);
+        if (!bigger) wbb_fail(1, "out of memory");
+        scratch_list = bigger;
+        scratch_cap = cap;
+    }
+    void *p = wbb_malloc(n ? n : 1);
+    scratch_list[scratch_count++] = p;
+    return p;
+}
 
 static void enter(struct w2c_wasi__snapshot__preview1 *w) {
     wbb_check_stack();
+    while (scratch_count) free(scratch_list[--scratch_count]);
     wasm_rt_memory_t *m = w->memory ? w->memory(w->instance) : NULL;
     if (!m) wbb_host_trap("missing required memory export");
     mem = m->data;
+    mem_end = m->data_end;
     mem_size = m->size;
 }
 
-/* As Wasmtime: a pointer outside memory, or misaligned for its type, traps. */
+/* As Wasmtime: a region outside memory, or misaligned for its type, traps. Returns the
+ * host address of the region's lowest byte (on a big-endian host, of guest byte
+ * `ptr + len - 1`). */
 static uint8_t *guest(uint32_t ptr, uint64_t len, uint32_t align) {
     if ((uint64_t)ptr + len > mem_size)
         wbb_host_trap("Pointer out of bounds: Region { start: %lu, len: %llu }",
@@ -98,16 +133,84 @@ static uint8_t *guest(uint32_t ptr, uint64_t len, uint32_t align) {
     if (align > 1 && ptr % align != 0)
         wbb_host_trap("Pointer not aligned to %u: Region { start: %lu, len: %llu }",
                       (unsigned)align, (unsigned long)ptr, (unsigned long long)len);
-    return mem + ptr;
+    return WBB_REVERSED ? mem_end - ptr - len : mem + ptr;
 }
 
-static void put_u8_at(uint8_t *p, uint8_t v) { *p = v; }
-static void put_u16_at(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-static void put_u32_at(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put_u64_at(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+/* Scalars at guest addresses, naturally aligned. The native order is the guest's on a
+ * little-endian host, and a native access at the mirrored address on a big-endian one
+ * is little-endian in the guest. */
+static void put_u8(uint32_t ptr, uint8_t v) { *guest(ptr, 1, 1) = v; }
+static void put_u16(uint32_t ptr, uint16_t v) { memcpy(guest(ptr, 2, 2), &v, 2); }
+static void put_u32(uint32_t ptr, uint32_t v) { memcpy(guest(ptr, 4, 4), &v, 4); }
+static void put_u64(uint32_t ptr, uint64_t v) { memcpy(guest(ptr, 8, 8), &v, 8); }
 
-static void put_u32(uint32_t ptr, uint32_t v) { put_u32_at(guest(ptr, 4, 4), v); }
-static void put_u64(uint32_t ptr, uint64_t v) { put_u64_at(guest(ptr, 8, 8), v); }
+static uint8_t get_u8(uint32_t ptr) { return *guest(ptr, 1, 1); }
+static uint16_t get_u16(uint32_t ptr) {
+    uint16_t v;
+    memcpy(&v, guest(ptr, 2, 2), 2);
+    return v;
+}
+static uint32_t get_u32(uint32_t ptr) {
+    uint32_t v;
+    memcpy(&v, guest(ptr, 4, 4), 4);
+    return v;
+}
+static uint64_t get_u64(uint32_t ptr) {
+    uint64_t v;
+    memcpy(&v, guest(ptr, 8, 8), 8);
+    return v;
+}
+
+/* A struct's region: in bounds, aligned, zeroed (its padding included). */
+static void put_zeroes(uint32_t ptr, uint64_t len, uint32_t align) {
+    memset(guest(ptr, len, align), 0, len);
+}
+
+/* Little-endian scalars in a host buffer that is then copied to the guest as bytes. */
+static void le_put(uint8_t *p, uint64_t v, size_t n) {
+    for (size_t i = 0; i < n; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void reverse(uint8_t *p, size_t n) {
+    for (size_t i = 0, j = n; i + 1 < j; i++, j--) {
+        uint8_t t = p[i];
+        p[i] = p[j - 1];
+        p[j - 1] = t;
+    }
+}
+
+/* Bytes to and from the guest, in the guest's order. */
+static void to_guest(uint32_t ptr, const void *src, size_t n) {
+    uint8_t *p = guest(ptr, n, 1);
+    if (!WBB_REVERSED) {
+        memcpy(p, src, n);
+        return;
+    }
+    const uint8_t *s = src;
+    for (size_t i = 0; i < n; i++) p[n - 1 - i] = s[i];
+}
+
+/* The guest's bytes at `ptr`, contiguous and in order: memory itself on a little-endian
+ * host, else a scratch copy. */
+static const uint8_t *from_guest(uint32_t ptr, size_t n) {
+    uint8_t *p = guest(ptr, n, 1);
+    if (!WBB_REVERSED) return p;
+    uint8_t *copy = scratch(n);
+    memcpy(copy, p, n);
+    reverse(copy, n);
+    return copy;
+}
+
+/* A buffer for the OS to read `n` bytes into, then given to the guest at `ptr` by
+ * `read_done`: memory itself on a little-endian host, else scratch. */
+static uint8_t *read_buffer(uint32_t ptr, size_t n) {
+    uint8_t *p = guest(ptr, n, 1);
+    return WBB_REVERSED ? scratch(n) : p;
+}
+
+static void read_done(uint32_t ptr, const uint8_t *buf, size_t done) {
+    if (WBB_REVERSED) to_guest(ptr, buf, done);
+}
 
 static int valid_utf8(const uint8_t *s, size_t n) {
     size_t i = 0;
@@ -146,7 +249,7 @@ static int valid_utf8(const uint8_t *s, size_t n) {
 
 /* A path argument: in bounds (else a trap) and UTF-8 (else ILSEQ). */
 static uint16_t guest_string(uint32_t ptr, uint32_t len, const char **out) {
-    const uint8_t *s = guest(ptr, len, 1);
+    const uint8_t *s = from_guest(ptr, len);
     if (!valid_utf8(s, len)) return E_ILSEQ;
     *out = (const char *)s;
     return E_SUCCESS;
@@ -170,7 +273,7 @@ static uint16_t strings_get(char **list, size_t count, uint32_t ptrs, uint32_t b
     for (size_t i = 0; i < count; i++) {
         size_t n = strlen(list[i]) + 1;
         put_u32(ptrs + (uint32_t)(4 * i), buf);
-        memcpy(guest(buf, n, 1), list[i], n);
+        to_guest(buf, list[i], n);
         buf += (uint32_t)n;
     }
     return E_SUCCESS;
@@ -239,6 +342,7 @@ u32 w2c_wasi__snapshot__preview1_clock_time_get(struct w2c_wasi__snapshot__previ
 u32 w2c_wasi__snapshot__preview1_random_get(struct w2c_wasi__snapshot__preview1 *w, u32 buf,
                                              u32 len) {
     enter(w);
+    /* Random bytes in either order. */
     wbb_os_random(guest(buf, len, 1), len);
     return E_SUCCESS;
 }
@@ -423,16 +527,15 @@ static uint64_t ino_hash(uint64_t dev, uint64_t ino) {
 }
 
 static void put_filestat(uint32_t ptr, const struct wbb_filestat *st) {
-    uint8_t *p = guest(ptr, 64, 8);
-    memset(p, 0, 64);
-    put_u64_at(p, st->dev);
-    put_u64_at(p + 8, st->ino);
-    put_u8_at(p + 16, st->filetype);
-    put_u64_at(p + 24, st->nlink);
-    put_u64_at(p + 32, st->size);
-    put_u64_at(p + 40, st->atim);
-    put_u64_at(p + 48, st->mtim);
-    put_u64_at(p + 56, st->ctim);
+    put_zeroes(ptr, 64, 8);
+    put_u64(ptr, st->dev);
+    put_u64(ptr + 8, st->ino);
+    put_u8(ptr + 16, st->filetype);
+    put_u64(ptr + 24, st->nlink);
+    put_u64(ptr + 32, st->size);
+    put_u64(ptr + 40, st->atim);
+    put_u64(ptr + 48, st->mtim);
+    put_u64(ptr + 56, st->ctim);
 }
 
 static uint16_t stat_fd(const struct fd_entry *e, struct wbb_filestat *st) {
@@ -549,12 +652,11 @@ u32 w2c_wasi__snapshot__preview1_fd_fdstat_get(struct w2c_wasi__snapshot__previe
         break;
     }
     }
-    uint8_t *p = guest(out, 24, 8);
-    memset(p, 0, 24);
-    put_u8_at(p, filetype);
-    put_u16_at(p + 2, flags);
-    put_u64_at(p + 8, base);
-    put_u64_at(p + 16, inheriting);
+    put_zeroes(out, 24, 8);
+    put_u8(out, filetype);
+    put_u16(out + 2, flags);
+    put_u64(out + 8, base);
+    put_u64(out + 16, inheriting);
     return E_SUCCESS;
 }
 
@@ -629,28 +731,29 @@ u32 w2c_wasi__snapshot__preview1_fd_filestat_set_times(struct w2c_wasi__snapshot
     return wbb_os_set_times(e->os, &t);
 }
 
-/* The first non-empty buffer of an iovec array, as Wasmtime reads and writes only
- * that one: `*len` 0 when every buffer is empty. */
-static uint8_t *first_buffer(uint32_t iovs, uint32_t count, uint32_t *len) {
+/* The guest address of the first non-empty buffer of an iovec array, as Wasmtime
+ * reads and writes only that one: `*len` 0 when every buffer is empty. */
+static uint32_t first_buffer(uint32_t iovs, uint32_t count, uint32_t *len) {
     for (uint32_t i = 0; i < count; i++) {
         /* Field by field, as Wasmtime reads them (and reports a bad one). */
-        uint32_t buf, n;
-        memcpy(&buf, guest(iovs + 8 * i, 4, 4), 4);
-        memcpy(&n, guest(iovs + 8 * i + 4, 4, 4), 4);
+        uint32_t buf = get_u32(iovs + 8 * i);
+        uint32_t n = get_u32(iovs + 8 * i + 4);
         if (n == 0) continue;
+        guest(buf, n, 1);
         *len = n;
-        return guest(buf, n, 1);
+        return buf;
     }
     *len = 0;
-    return mem;
+    return 0;
 }
 
 u32 w2c_wasi__snapshot__preview1_fd_read(struct w2c_wasi__snapshot__preview1 *w, u32 fd,
                                           u32 iovs, u32 count, u32 out) {
     enter(w);
     uint32_t len;
-    uint8_t *buf = first_buffer(iovs, count, &len);
+    uint32_t at = first_buffer(iovs, count, &len);
     GET(e, get_any(fd, &err_));
+    uint8_t *buf = read_buffer(at, len);
     size_t done = 0;
     uint16_t err;
     if (e->kind == FD_FILE) {
@@ -663,6 +766,7 @@ u32 w2c_wasi__snapshot__preview1_fd_read(struct w2c_wasi__snapshot__preview1 *w,
     } else {
         return E_BADF;
     }
+    read_done(at, buf, done);
     put_u32(out, (uint32_t)done);
     return E_SUCCESS;
 }
@@ -671,13 +775,15 @@ u32 w2c_wasi__snapshot__preview1_fd_pread(struct w2c_wasi__snapshot__preview1 *w
                                            u32 iovs, u32 count, u64 offset, u32 out) {
     enter(w);
     uint32_t len;
-    uint8_t *buf = first_buffer(iovs, count, &len);
+    uint32_t at = first_buffer(iovs, count, &len);
     GET(e, get_any(fd, &err_));
     if (e->kind == FD_STDIN) return E_SPIPE;
     if (e->kind != FD_FILE) return E_BADF;
+    uint8_t *buf = read_buffer(at, len);
     size_t done = 0;
     uint16_t err = wbb_os_pread(e->os, buf, len, offset, &done);
     if (err) return err;
+    read_done(at, buf, done);
     put_u32(out, (uint32_t)done);
     return E_SUCCESS;
 }
@@ -706,8 +812,9 @@ u32 w2c_wasi__snapshot__preview1_fd_write(struct w2c_wasi__snapshot__preview1 *w
                                            u32 iovs, u32 count, u32 out) {
     enter(w);
     uint32_t len;
-    uint8_t *buf = first_buffer(iovs, count, &len);
+    uint32_t at = first_buffer(iovs, count, &len);
     GET(e, get_any(fd, &err_));
+    const uint8_t *buf = from_guest(at, len);
     size_t done = 0;
     uint16_t err;
     if (e->kind == FD_FILE) {
@@ -726,10 +833,11 @@ u32 w2c_wasi__snapshot__preview1_fd_pwrite(struct w2c_wasi__snapshot__preview1 *
                                             u32 iovs, u32 count, u64 offset, u32 out) {
     enter(w);
     uint32_t len;
-    uint8_t *buf = first_buffer(iovs, count, &len);
+    uint32_t at = first_buffer(iovs, count, &len);
     GET(e, get_any(fd, &err_));
     if (e->kind == FD_STDOUT || e->kind == FD_STDERR) return E_SPIPE;
     if (e->kind != FD_FILE) return E_BADF;
+    const uint8_t *buf = from_guest(at, len);
     size_t done = 0;
     uint16_t err = file_write(e, buf, len, 0, offset, &done);
     if (err) return err;
@@ -783,9 +891,8 @@ u32 w2c_wasi__snapshot__preview1_fd_prestat_get(struct w2c_wasi__snapshot__previ
     enter(w);
     GET(e, get_any(fd, &err_));
     if (e->kind != FD_DIR || !e->preopen) return E_BADF;
-    uint8_t *p = guest(out, 8, 4);
-    memset(p, 0, 8);
-    put_u32_at(p + 4, (uint32_t)strlen(e->preopen));
+    put_zeroes(out, 8, 4);
+    put_u32(out + 4, (uint32_t)strlen(e->preopen));
     return E_SUCCESS;
 }
 
@@ -796,7 +903,7 @@ u32 w2c_wasi__snapshot__preview1_fd_prestat_dir_name(struct w2c_wasi__snapshot__
     if (e->kind != FD_DIR || !e->preopen) return E_NOTDIR;
     size_t n = strlen(e->preopen);
     if (n > len) return E_NAMETOOLONG;
-    memcpy(guest(path, n, 1), e->preopen, n);
+    to_guest(path, e->preopen, n);
     return E_SUCCESS;
 }
 
@@ -833,17 +940,17 @@ u32 w2c_wasi__snapshot__preview1_fd_readdir(struct w2c_wasi__snapshot__preview1 
         uint8_t header[24];
         memset(header, 0, sizeof header);
         uint32_t namelen = (uint32_t)strlen(name);
-        put_u64_at(header, i + 1);
-        put_u64_at(header + 8, ino);
-        put_u32_at(header + 16, namelen);
-        put_u8_at(header + 20, type);
+        le_put(header, i + 1, 8);
+        le_put(header + 8, ino, 8);
+        le_put(header + 16, namelen, 4);
+        header[20] = type;
         uint32_t n = cap < 24 ? cap : 24;
-        memcpy(guest(pos, n, 1), header, n);
+        to_guest(pos, header, n);
         pos += n;
         cap -= n;
         if (cap == 0) break;
         n = cap < namelen ? cap : namelen;
-        memcpy(guest(pos, n, 1), name, n);
+        to_guest(pos, name, n);
         pos += n;
         cap -= n;
     }
@@ -994,7 +1101,7 @@ u32 w2c_wasi__snapshot__preview1_path_readlink(struct w2c_wasi__snapshot__previe
         return E_ILSEQ;
     }
     if (n > buf_len) n = buf_len;
-    memcpy(guest(buf, n, 1), target, n);
+    to_guest(buf, target, n);
     free(target);
     put_u32(out, (uint32_t)n);
     return E_SUCCESS;
@@ -1055,12 +1162,11 @@ struct poll_sub {
 
 static void put_event(uint32_t ptr, uint64_t userdata, uint8_t type, uint64_t nbytes,
                       uint16_t flags) {
-    uint8_t *p = guest(ptr, 32, 8);
-    memset(p, 0, 32);
-    put_u64_at(p, userdata);
-    put_u8_at(p + 10, type);
-    put_u64_at(p + 16, nbytes);
-    put_u16_at(p + 24, flags);
+    put_zeroes(ptr, 32, 8);
+    put_u64(ptr, userdata);
+    put_u8(ptr + 10, type);
+    put_u64(ptr + 16, nbytes);
+    put_u16(ptr + 24, flags);
 }
 
 static uint64_t monotonic_now(void) {
@@ -1075,16 +1181,13 @@ u32 w2c_wasi__snapshot__preview1_poll_oneoff(struct w2c_wasi__snapshot__preview1
     if (count == 0) return E_INVAL;
     /* Sleeping on one relative timer, the common case: as Wasmtime, any clock. */
     if (count == 1) {
-        uint8_t *s = guest(in, 48, 8);
-        uint16_t flags;
-        memcpy(&flags, s + 40, 2);
-        uint32_t id;
-        memcpy(&id, s + 16, 4);
-        if (s[8] > 2 || (s[8] == 0 && (id > 3 || flags > 1))) return E_INVAL;
-        if (s[8] == 0 && !(flags & 1)) {
-            uint64_t userdata, timeout;
-            memcpy(&userdata, s, 8);
-            memcpy(&timeout, s + 24, 8);
+        guest(in, 48, 8);
+        uint16_t flags = get_u16(in + 40);
+        uint32_t id = get_u32(in + 16);
+        uint8_t tag = get_u8(in + 8);
+        if (tag > 2 || (tag == 0 && (id > 3 || flags > 1))) return E_INVAL;
+        if (tag == 0 && !(flags & 1)) {
+            uint64_t userdata = get_u64(in), timeout = get_u64(in + 24);
             wbb_os_sleep(timeout);
             put_event(out, userdata, 0, 1, 0);
             put_u32(out_count, 1);
@@ -1098,19 +1201,16 @@ u32 w2c_wasi__snapshot__preview1_poll_oneoff(struct w2c_wasi__snapshot__preview1
     int stdin_wanted = 0, immediate = 0;
     uint64_t earliest = UINT64_MAX;
     for (uint32_t i = 0; i < count; i++) {
-        uint8_t *s = mem + in + 48 * i;
+        uint32_t s = in + 48 * i;
         struct poll_sub *sub = &subs[i];
         memset(sub, 0, sizeof *sub);
-        memcpy(&sub->userdata, s, 8);
-        sub->tag = s[8];
+        sub->userdata = get_u64(s);
+        sub->tag = get_u8(s + 8);
         uint16_t err = E_SUCCESS;
         if (sub->tag == 0) {
-            uint32_t id;
-            uint64_t timeout;
-            uint16_t flags;
-            memcpy(&id, s + 16, 4);
-            memcpy(&timeout, s + 24, 8);
-            memcpy(&flags, s + 40, 2);
+            uint32_t id = get_u32(s + 16);
+            uint64_t timeout = get_u64(s + 24);
+            uint16_t flags = get_u16(s + 40);
             if (id > 3 || flags > 1) err = E_INVAL;
             else if (id == CLOCK_MONOTONIC_ID) {
                 sub->deadline = (flags & 1) ? timeout : (timeout > UINT64_MAX - now ? UINT64_MAX : now + timeout);
@@ -1128,7 +1228,7 @@ u32 w2c_wasi__snapshot__preview1_poll_oneoff(struct w2c_wasi__snapshot__preview1
             }
             if (!err && sub->deadline < earliest) earliest = sub->deadline;
         } else if (sub->tag == 1 || sub->tag == 2) {
-            memcpy(&sub->fd, s + 16, 4);
+            sub->fd = get_u32(s + 16);
             struct fd_entry *e = get_any(sub->fd, &err);
             if (e) {
                 if (sub->tag == 1 && e->kind == FD_STDIN) {
