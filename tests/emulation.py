@@ -4,7 +4,10 @@
   `qemu-user-static`, `libc6-arm64-cross` and `libgcc-s1-arm64-cross`).
 - Linux, musl (aarch64, and x86_64 too): qemu with a sysroot holding nothing but musl's
   loader (Debian's `musl:arm64` / `musl` packages), as a bare Alpine has: no libgcc.
-- Windows x86_64: Wine (`wine64`) in a private prefix. Wine before 9.0 has no
+- Linux on the CPUs only the wasm2c engine builds for (armv7l, i686, ppc64le, s390x,
+  riscv64, loongarch64): `qemu-ARCH-static` alone, as those executables are static.
+- Windows x86_64 and x86 (win32): Wine (`wine64`, which runs 32-bit programs too when
+  Debian's `wine32:i386` is installed) in a private prefix. Wine before 9.0 has no
   `bcryptprimitives.dll`, which the Windows Wasmtime library imports; the prefix gets the
   stub the backend builds for its own use under Wine (Windows itself has the real one).
 
@@ -189,9 +192,14 @@ def emulation(target: Target, work: Path, cache: Cache | None = None) -> Emulati
         return Emulation()
     work.mkdir(parents=True, exist_ok=True)
     if target.os == "linux" and machine.os == "linux":
-        binary = qemu(target.arch)
+        binary = qemu(target.qemu_arch)
         if binary is None:
-            raise Unavailable(f"no qemu-{target.arch}-static (apt-get install qemu-user-static)")
+            raise Unavailable(
+                f"no qemu-{target.qemu_arch}-static (apt-get install qemu-user-static)"
+            )
+        if not target.wasmtime_supported:
+            # Only the wasm2c engine builds for it: static programs, no sysroot.
+            return Emulation((binary,))
         if target.libc == "musl":
             root = musl_sysroot(target.arch, work)
             return Emulation((binary, "-L", str(root)), sysroot=root)
@@ -202,7 +210,7 @@ def emulation(target: Target, work: Path, cache: Cache | None = None) -> Emulati
                 "(apt-get install libc6-arm64-cross libgcc-s1-arm64-cross)"
             )
         return Emulation((binary, "-L", str(sysroot)), sysroot=sysroot)
-    if target.os == "windows" and target.arch == machine.arch == "x86_64":
+    if target.os == "windows" and target.arch in ("x86_64", "i686") and machine.arch == "x86_64":
         binary = wine()
         if binary is None:
             raise Unavailable("no wine64 (apt-get install wine64)")

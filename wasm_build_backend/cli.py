@@ -142,24 +142,43 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0
 
 
-def _targets(names: list[str] | None) -> list[Target | None]:
-    """The targets `--target` names (repeated, or `all`); [None]: the default one."""
+def _targets(names: list[str] | None) -> tuple[list[Target | None], set[Target]]:
+    """The targets `--target` names (repeated, or `all`), and those that came from `all`;
+    [None]: the default one."""
     if not names:
-        return [None]
+        return [None], set()
     targets: list[Target | None] = []
+    from_all: set[Target] = set()
     for name in names:
         for tag in name.split(","):
             if tag.strip() == "all":
                 targets += all_targets()
+                from_all.update(all_targets())
             elif tag.strip():
                 targets.append(parse_tag(tag, "--target"))
-    return list(dict.fromkeys(targets))
+    named = {t for t in targets if t is not None} - from_all
+    return list(dict.fromkeys(targets)), from_all - named
 
 
 def _build(args: argparse.Namespace) -> int:
     outdir = Path(args.outdir).resolve()
-    targets = _targets(args.target)
-    load_project(Path(args.dir))  # a mistake in the project is reported before anything else
+    targets, from_all = _targets(args.target)
+    project = load_project(Path(args.dir))  # a mistake in the project is reported first
+    if any(not t.wasmtime_supported for t in from_all):
+        # `all` means every platform the project's engines build for: a script on the
+        # wasmtime engine leaves out those with no Wasmtime runtime.
+        on_wasmtime = [
+            s.name for s in project.with_engine(args.engine).scripts if s.engine == "wasmtime"
+        ]
+        if on_wasmtime:
+            skipped = [t for t in targets if t in from_all and not t.wasmtime_supported]
+            targets = [t for t in targets if t not in skipped]
+            print(
+                f"wasm-build-backend: --target all: not building for "
+                f"{', '.join(t.platform_tag() for t in skipped if t)}: the wasmtime engine "
+                f"(of {', '.join(on_wasmtime)}) has no runtime there; the wasm2c engine has",
+                file=sys.stderr,
+            )
     made = not outdir.exists()
     check_output_folder(outdir, "the output folder (-o)")
     try:

@@ -19,7 +19,7 @@ from .errors import BuildError
 from .layout import Layout
 from .limits import checked_script
 from .progress import say, step
-from .target import Target
+from .target import WASMTIME_TAGS, Target
 from .wasmfile import WasmModule, read_module
 
 
@@ -57,6 +57,16 @@ def _data_files(root: Path, source: str, dest: str) -> dict[str, Path]:
     }
 
 
+def check_engine_target(script: Script, target: Target) -> None:
+    """Only the wasm2c engine builds for a platform that no `wasmtime` wheel exists for."""
+    if script.engine == "wasmtime" and not target.wasmtime_supported:
+        raise BuildError(
+            f"script {script.name!r}: the wasmtime engine cannot build for "
+            f"{target.platform_tag()}, as Wasmtime has no runtime for it; it builds for "
+            f'{", ".join(WASMTIME_TAGS)}; use engine = "wasm2c" for this platform'
+        )
+
+
 def build_scripts(
     root: Path,
     scripts: list[Script],
@@ -84,6 +94,7 @@ def build_scripts(
             )
             say(f'{script.name}: {engine} engine (engine = "auto": {why})')
             script = replace(script, engine=engine)
+        check_engine_target(script, target)
         script = checked_script(script, modules[script.module], target)
         data_dirs: dict[str, str] = {}
         for data in script.sandbox.data:

@@ -36,7 +36,7 @@ class Machine:
     """The platform this Python runs on: what the `wasmtime` package here compiles for."""
 
     system: str  # sys.platform: "linux", "darwin", "win32"
-    arch: str  # "x86_64" or "aarch64"
+    arch: str  # as `target.ARCH_ALIASES` names it: "x86_64", "aarch64", "armv7l", ...
     libc: str = ""  # "glibc" or "musl" on Linux
 
     @property
@@ -113,7 +113,13 @@ def _macos_target(env: Mapping[str, str], machine_arch: str) -> Target:
     return Target("macos", arch, macos=max(version or (0, 0), _MACOS_FLOOR[arch]))
 
 
-_WINDOWS_ARCH = {"x64": "x86_64", "amd64": "x86_64", "arm64": "aarch64"}
+_WINDOWS_ARCH = {
+    "x64": "x86_64",
+    "amd64": "x86_64",
+    "arm64": "aarch64",
+    "x86": "i686",
+    "win32": "i686",
+}
 
 
 def _windows_plat_name(env: Mapping[str, str]) -> str | None:
@@ -143,7 +149,7 @@ def _windows_arch(env: Mapping[str, str], machine_arch: str) -> str:
         if arch is None:
             raise BuildError(
                 f"plat_name={plat_name!r} (from DIST_EXTRA_CONFIG) is not a Windows platform "
-                "this backend builds for: win-amd64 or win-arm64"
+                "this backend builds for: win-amd64, win-arm64 or win32"
             )
         named.append(("DIST_EXTRA_CONFIG plat_name", plat_name, arch))
     vscmd = env.get("VSCMD_ARG_TGT_ARCH", "")
@@ -152,7 +158,7 @@ def _windows_arch(env: Mapping[str, str], machine_arch: str) -> str:
         if arch is None:
             raise BuildError(
                 f"VSCMD_ARG_TGT_ARCH={vscmd!r} is not an architecture this backend builds "
-                "for: x64 or arm64"
+                "for: x64, arm64 or x86"
             )
         named.append(("VSCMD_ARG_TGT_ARCH", vscmd, arch))
     if len({arch for _, _, arch in named}) > 1:

@@ -53,7 +53,11 @@ _QEMU_ARCH = {"armv7l": "arm", "i686": "i386"}
 # SSE2 on 32-bit x86, without which the x87 unit's excess precision would give float
 # results that differ from WebAssembly's (every x86 CPU since the Pentium 4 has it), and
 # ARMv7-A with VFPv3-D16 for armv7l (Debian's armhf and Raspberry Pi OS's 32-bit ABI).
-_ZIG_CPU = {"i686": "pentium4", "armv7l": "generic+v7a+vfp3d16"}
+_ZIG_CPU = {
+    "i686": "pentium4",
+    "armv7l": "generic+v7a+vfp3d16",
+    "loongarch64": "generic_la64",
+}
 # The oldest glibc a manylinux tag can claim for an architecture: the first auditwheel
 # policy that knows it (no older glibc ever ran there, and cibuildwheel's
 # `auditwheel repair` refuses a tag it has no policy for).
@@ -71,7 +75,7 @@ class Target:
     """
 
     os: str  # "linux", "macos" or "windows"
-    arch: str  # "x86_64", "aarch64", or one of the wasm2c engine's (`_ZIG_ARCH`); "universal2" on macOS
+    arch: str  # a value of ARCH_ALIASES; "universal2" on macOS
     libc: str = ""  # "glibc" or "musl" on Linux
     glibc: tuple[int, int] = LAUNCHER_GLIBC  # the manylinux floor asked for
     macos: tuple[int, int] = (0, 0)  # the deployment target on macOS

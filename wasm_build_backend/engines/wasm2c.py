@@ -99,7 +99,7 @@ _BIG_ENDIAN_DEFINES = ("-DWASM_RT_MEMCHECK_BOUNDS_CHECK=1", "-DWABT_BIG_ENDIAN=1
 
 
 def _runtime_defines(target: Target) -> tuple[str, ...]:
-    defines = _WINDOWS_DEFINES if target.os == "windows" else _RUNTIME_DEFINES
+    defines: tuple[str, ...] = _WINDOWS_DEFINES if target.os == "windows" else _RUNTIME_DEFINES
     if target.pointer_bits == 32:
         defines += _BITS32_DEFINES
     elif target.big_endian:
