@@ -10,9 +10,18 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-_ELF_MACHINES = {62: "x86_64", 183: "aarch64"}
+_ELF_MACHINES = {
+    62: "x86_64",
+    183: "aarch64",
+    40: "armv7l",
+    3: "i686",
+    21: "ppc64",  # ppc64le when little-endian
+    22: "s390x",
+    243: "riscv64",
+    258: "loongarch64",
+}
 _MACHO_CPUS = {0x01000007: "x86_64", 0x0100000C: "aarch64"}
-_PE_MACHINES = {0x8664: "x86_64", 0xAA64: "aarch64"}
+_PE_MACHINES = {0x8664: "x86_64", 0xAA64: "aarch64", 0x14C: "i686"}
 _MACHO_64 = 0xFEEDFACF
 _FAT = 0xCAFEBABE
 
@@ -32,7 +41,10 @@ def identify(data: bytes) -> BinaryKind | None:
     if data[:4] == b"\x7fELF" and len(data) >= 20:
         endian = "<" if data[5] == 1 else ">"
         (machine,) = struct.unpack_from(endian + "H", data, 18)
-        return BinaryKind("elf", (_ELF_MACHINES.get(machine, ""),))
+        arch = _ELF_MACHINES.get(machine, "")
+        if arch == "ppc64" and endian == "<":
+            arch = "ppc64le"
+        return BinaryKind("elf", (arch,))
     if len(data) >= 8 and struct.unpack_from("<I", data)[0] == _MACHO_64:
         (cpu,) = struct.unpack_from("<i", data, 4)
         return BinaryKind("macho", (_MACHO_CPUS.get(cpu & 0xFFFFFFFF, ""),))
@@ -81,19 +93,27 @@ def pe_imports(data: bytes) -> list[str]:
 
 
 def elf_needed(data: bytes) -> list[str]:
-    """The DT_NEEDED entries of a 64-bit little-endian ELF file."""
-    shoff = struct.unpack_from("<Q", data, 0x28)[0]
-    shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
+    """The DT_NEEDED entries of an ELF file, 32- or 64-bit, of either byte order."""
+    e = "<" if data[5] == 1 else ">"
+    if data[4] == 1:  # ELFCLASS32
+        shoff = struct.unpack_from(e + "I", data, 0x20)[0]
+        shentsize, shnum = struct.unpack_from(e + "HH", data, 0x2E)
+        word, fields, address = "I", 0x10, 0x10
+    else:
+        shoff = struct.unpack_from(e + "Q", data, 0x28)[0]
+        shentsize, shnum = struct.unpack_from(e + "HH", data, 0x3A)
+        word, fields, address = "Q", 0x18, 0x18
     for i in range(shnum):
         base = shoff + i * shentsize
-        sh_type = struct.unpack_from("<I", data, base + 4)[0]
+        sh_type = struct.unpack_from(e + "I", data, base + 4)[0]
         if sh_type != 6:  # SHT_DYNAMIC
             continue
-        offset, size, link = struct.unpack_from("<QQI", data, base + 0x18)
-        strtab = struct.unpack_from("<Q", data, shoff + link * shentsize + 0x18)[0]
+        offset, size, link = struct.unpack_from(e + word + word + "I", data, base + fields)
+        strtab = struct.unpack_from(e + word, data, shoff + link * shentsize + address)[0]
+        entry = struct.calcsize(e + word.lower() + word)
         needed = []
-        for pos in range(offset, offset + size, 16):
-            tag, value = struct.unpack_from("<qQ", data, pos)
+        for pos in range(offset, offset + size, entry):
+            tag, value = struct.unpack_from(e + word.lower() + word, data, pos)
             if tag == 0:
                 break
             if tag == 1:  # DT_NEEDED

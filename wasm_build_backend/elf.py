@@ -20,7 +20,8 @@ _GLIBC = re.compile(rb"GLIBC_(\d+)\.(\d+)")
 def glibc_needed(path: Path) -> tuple[int, int] | None:
     """The newest glibc version the file depends on, or None if it is not a glibc ELF file."""
     data = path.read_bytes()
-    if data[:4] != b"\x7fELF" or data[4] != 2:  # only 64-bit ELF is shipped
+    # 32-bit ELF files are only ever the wasm2c engine's static executables: no glibc.
+    if data[:4] != b"\x7fELF" or data[4] != 2:
         return None
     endian = "<" if data[5] == 1 else ">"
     (shoff,) = struct.unpack_from(endian + "Q", data, 0x28)
