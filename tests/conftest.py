@@ -174,11 +174,11 @@ def wasmtime_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The pinned `wasmtime` wheel of every supported platform, downloaded once per session
     (pip's own cache makes later sessions cheap): `-C runtime=` for offline cross builds."""
     from wasm_build_backend.runtime import RUNTIME_VERSION, pip_platforms
-    from wasm_build_backend.target import all_targets
+    from wasm_build_backend.target import wasmtime_targets
 
     house = tmp_path_factory.mktemp("wasmtime-wheels")
     download = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:"]
-    for target in all_targets():
+    for target in wasmtime_targets():
         for part in target.slices:
             platforms = [a for p in pip_platforms(part) for a in ("--platform", p)]
             run([*download, *platforms, "-d", house, f"wasmtime=={RUNTIME_VERSION}"])

@@ -29,8 +29,12 @@ def test_build_machine_names_architectures_as_wheels_do() -> None:
     assert build_machine("darwin", "arm64") == MAC_ARM
     assert build_machine("win32", "AMD64") == WIN_AMD64
     assert build_machine("win32", "ARM64") == WIN_ARM64
-    with pytest.raises(BuildError, match="architecture 'i686'"):
-        build_machine("linux", "i686", "glibc")
+    # The wasm2c engine's further Linux CPUs, as `uname -m` says them.
+    assert build_machine("linux", "i686", "glibc") == Machine("linux", "i686", "glibc")
+    assert build_machine("linux", "armv8l", "musl") == Machine("linux", "armv7l", "musl")
+    assert build_machine("win32", "x86") == Machine("win32", "i686")
+    with pytest.raises(BuildError, match="architecture 'sparc64'"):
+        build_machine("linux", "sparc64", "glibc")
 
 
 @pytest.mark.parametrize("libc", ["glibc", "musl"])
@@ -169,6 +173,7 @@ def test_windows_without_variables_is_the_machine() -> None:
         ("arm64", WIN_AMD64, "win_arm64"),
         ("x64", WIN_ARM64, "win_amd64"),
         ("ARM64", WIN_AMD64, "win_arm64"),
+        ("x86", WIN_AMD64, "win32"),
     ],
 )
 def test_windows_vscmd_arg_tgt_arch(value: str, machine: Machine, expected: str) -> None:
@@ -188,6 +193,7 @@ def test_windows_vscmd_arg_tgt_arch(value: str, machine: Machine, expected: str)
         ("[bdist_wheel]\nplat-name = win_arm64\n", "win_arm64"),
         ("[build_ext]\nplat_name=win-amd64\n", "win_amd64"),
         ("[build_ext]\nparallel = 4\n", "win_amd64"),  # says nothing of the platform
+        ("[build_ext]\nplat_name=win32\n", "win32"),
     ],
 )
 def test_windows_dist_extra_config(tmp_path: Path, config: str, expected: str) -> None:
@@ -209,10 +215,10 @@ def test_windows_contradictions_and_unsupported_are_errors(tmp_path: Path) -> No
     env = {"DIST_EXTRA_CONFIG": str(path), "VSCMD_ARG_TGT_ARCH": "x64"}
     with pytest.raises(BuildError, match="name different architectures"):
         host_target(env, WIN_AMD64)
-    with pytest.raises(BuildError, match=r"VSCMD_ARG_TGT_ARCH='x86'.*x64 or arm64"):
-        host_target({"VSCMD_ARG_TGT_ARCH": "x86"}, WIN_AMD64)
-    path.write_text("[build_ext]\nplat_name=win32\n")
-    with pytest.raises(BuildError, match="plat_name='win32'"):
+    with pytest.raises(BuildError, match=r"VSCMD_ARG_TGT_ARCH='arm'.*x64, arm64 or x86"):
+        host_target({"VSCMD_ARG_TGT_ARCH": "arm"}, WIN_AMD64)
+    path.write_text("[build_ext]\nplat_name=win-arm32\n")
+    with pytest.raises(BuildError, match="plat_name='win-arm32'"):
         host_target({"DIST_EXTRA_CONFIG": str(path)}, WIN_AMD64)
     with pytest.raises(BuildError, match="cannot read DIST_EXTRA_CONFIG"):
         host_target({"DIST_EXTRA_CONFIG": str(tmp_path / "absent.cfg")}, WIN_AMD64)

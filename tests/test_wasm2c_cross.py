@@ -282,6 +282,9 @@ def test_every_sample_builds_for_every_platform_and_runs_like_wasmtime(
     for tag, wheel in zip(SUPPORTED_TAGS, wheels):
         target = parse_tag(tag)
         assert_flat_scripts(wheel)
+        # Static executables need nothing of the system's C library: each wheel has the
+        # oldest tag of its platform that auditwheel knows.
+        assert wheel.name.endswith(f"-py3-none-{tag}.whl"), wheel.name
         files = members(wheel)
         exes = {n.split(".data/scripts/")[1]: d for n, d in files.items() if ".data/scripts/" in n}
         assert sorted(exes) == sorted(n + target.exe_suffix for n in names), tag
@@ -332,3 +335,41 @@ def test_every_sample_builds_for_every_platform_and_runs_like_wasmtime(
                 assert sorted(p.name for p in cwd.iterdir()) == sorted(
                     p.name for p in ref_cwd.iterdir()
                 ), where
+
+
+def test_the_wasmtime_engine_on_a_platform_without_wasmtime_is_a_one_line_error(
+    tmp_path: Path,
+) -> None:
+    cli = [sys.executable, "-m", "wasm_build_backend", "build", SAMPLES / "hello"]
+    proc = subprocess.run(
+        [*cli, "-o", tmp_path, "--engine", "wasmtime", "--target", "musllinux_1_2_s390x"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert "the wasmtime engine cannot build for musllinux_1_2_s390x" in proc.stderr
+    assert "manylinux_2_17_x86_64, manylinux_2_17_aarch64" in proc.stderr
+    assert 'use engine = "wasm2c"' in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("tag", "triple", "platform_tag"),
+    [
+        ("manylinux2014_armv7l", "arm-linux-gnueabihf.2.17", "manylinux_2_17_armv7l"),
+        ("musllinux_1_2_armv7l", "arm-linux-musleabihf", "musllinux_1_2_armv7l"),
+        ("manylinux_2_17_i686", "x86-linux-gnu.2.17", "manylinux_2_17_i686"),
+        ("linux_ppc64le", "powerpc64le-linux-gnu.2.17", "manylinux_2_17_ppc64le"),
+        ("musllinux_1_1_s390x", "s390x-linux-musl", "musllinux_1_2_s390x"),
+        # No glibc older than auditwheel's first policy for the CPU: raised to it.
+        ("manylinux_2_17_riscv64", "riscv64-linux-gnu.2.31", "manylinux_2_31_riscv64"),
+        ("manylinux_2_39_riscv64", "riscv64-linux-gnu.2.39", "manylinux_2_39_riscv64"),
+        ("manylinux_2_17_loongarch64", "loongarch64-linux-gnu.2.36", "manylinux_2_36_loongarch64"),
+        ("win32", "x86-windows-gnu", "win32"),
+    ],
+)
+def test_wasm2c_only_tags(tag: str, triple: str, platform_tag: str) -> None:
+    target = parse_tag(tag)
+    assert (target.zig_triple, target.platform_tag()) == (triple, platform_tag)
+    assert not target.wasmtime_supported
