@@ -633,7 +633,7 @@ def script_source(
     ]
     if memory:
         # A shared memory's struct begins as a plain one's does: WASI reads only
-        # its data and size.
+        # its data, data_end and size.
         out.append(
             "static wasm_rt_memory_t *memory(void *instance) "
             f"{{ return (wasm_rt_memory_t *)(void *){memory}((w2c_module *)instance); }}"
