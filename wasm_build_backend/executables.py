@@ -104,7 +104,6 @@ def build_scripts(
                 dest = layout.data_dir(data.source)
                 data_dirs[data.guest] = dest
                 companions.update(_data_files(root, data.source, dest))
-        check_engine_target(script, target)
         request = BuildRequest(
             script,
             modules[script.module],
