@@ -42,11 +42,14 @@ def engine_problem(engine: str, module: WasmModule, target: Target | None = None
     """Why `engine` cannot build `module` for `target` (None: any target), or None if it can.
 
     `module` has passed Wasmtime's validation, so the wasmtime engine takes every
-    module; wasm2c has its own limits and must be installed."""
+    module, but only for a platform a Wasmtime runtime exists for; wasm2c has its own
+    limits and must be installed."""
     if engine == "wasm2c":
         from .wasm2c import wasm2c_problem
 
         return _wasm2c_missing() or wasm2c_problem(module)
+    if engine == "wasmtime" and target is not None and not target.wasmtime_supported:
+        return f"no Wasmtime runtime exists for {target.platform_tag()}"
     return None
 
 
