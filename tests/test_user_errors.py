@@ -453,7 +453,10 @@ def test_inspect_shows_memory_and_speaks_json(tmp_path: Path) -> None:
             "imported": False,
         }
     ]
-    assert report["engines"] == {"wasmtime": {"builds": True}, "wasm2c": {"builds": True}}
+    assert {name: e["builds"] for name, e in report["engines"].items()} == {
+        "wasmtime": True,
+        "wasm2c": True,
+    }
     assert report["command"] is True and report["wasi"] == "preview1"
     assert {"module": "wasi_snapshot_preview1", "name": "fd_write", "kind": "func"} in report[
         "imports"
@@ -569,7 +572,7 @@ def test_interrupted_build_stops_cleanly(
 
         def compiling_module() -> bool:
             marked = _processes_marked(f"WBB_TEST_MARK={mark}")
-            return any("module_0.c" in c or "module_1.c" in c for c in marked)
+            return any(f"{cache / 'wasm2c-c'}/" in c and " -c " in c for c in marked)
 
         _wait_for(compiling_module, proc, "zig compiling the module's C")
     if door == "python -m build":
@@ -579,8 +582,10 @@ def test_interrupted_build_stops_cleanly(
     rest = proc.stderr.read()
     proc.wait(timeout=120)
     message = "interrupted" if signum == signal.SIGINT else "terminated"
+    # Progress lines may say where the build stopped; the one line that ends it is last.
     ours = [ln for ln in rest.splitlines() if ln.startswith("wasm-build-backend:")]
-    assert ours == [f"wasm-build-backend: {message}"], rest
+    assert ours[-1] == f"wasm-build-backend: {message}", rest
+    assert ours.count(ours[-1]) == 1 and not [ln for ln in ours if ": error" in ln], rest
     if door == "python -m build":
         # The frontend got Ctrl-C too, and may print its own KeyboardInterrupt; no frame
         # of the backend's is in the output.
@@ -588,7 +593,6 @@ def test_interrupted_build_stops_cleanly(
         assert proc.returncode != 0
     else:
         assert "Traceback" not in rest
-        assert rest.splitlines() == ours
         assert proc.returncode == 128 + signum
     assert _processes_marked(f"WBB_TEST_MARK={mark}") == []
     assert not out.exists() or not any(out.iterdir())
@@ -615,7 +619,8 @@ def test_killed_build_leaves_nothing_after_the_next(big_module: Path, tmp_path: 
     )
 
     def compiling_module() -> bool:
-        return any("module_0.c" in c or "module_1.c" in c for c in _processes_marked(mark))
+        marked = _processes_marked(mark)
+        return any(f"{cache / 'wasm2c-c'}/" in c and " -c " in c for c in marked)
 
     _wait_for(compiling_module, proc, "zig compiling the module's C")
     proc.kill()
