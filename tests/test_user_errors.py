@@ -454,7 +454,10 @@ def test_inspect_shows_memory_and_speaks_json(tmp_path: Path) -> None:
             "imported": False,
         }
     ]
-    assert report["engines"] == {"wasmtime": {"builds": True}, "wasm2c": {"builds": True}}
+    assert {name: e["builds"] for name, e in report["engines"].items()} == {
+        "wasmtime": True,
+        "wasm2c": True,
+    }
     assert report["command"] is True and report["wasi"] == "preview1"
     assert {"module": "wasi_snapshot_preview1", "name": "fd_write", "kind": "func"} in report[
         "imports"
@@ -570,7 +573,7 @@ def test_interrupted_build_stops_cleanly(
 
         def compiling_module() -> bool:
             marked = _processes_marked(f"WBB_TEST_MARK={mark}")
-            return any("part_0" in c and ".c" in c for c in marked)
+            return any(f"{cache / 'wasm2c-c'}/" in c and " -c " in c for c in marked)
 
         _wait_for(compiling_module, proc, "zig compiling the module's C")
     if door == "python -m build":
@@ -595,7 +598,6 @@ def test_interrupted_build_stops_cleanly(
         assert proc.returncode != 0
     else:
         assert "Traceback" not in rest
-        assert rest.splitlines() == ours
         assert proc.returncode == 128 + signum
     assert _processes_marked(f"WBB_TEST_MARK={mark}") == []
     assert not out.exists() or not any(out.iterdir())
@@ -622,7 +624,8 @@ def test_killed_build_leaves_nothing_after_the_next(big_module: Path, tmp_path: 
     )
 
     def compiling_module() -> bool:
-        return any("part_0" in c and ".c" in c for c in _processes_marked(mark))
+        marked = _processes_marked(mark)
+        return any(f"{cache / 'wasm2c-c'}/" in c and " -c " in c for c in marked)
 
     _wait_for(compiling_module, proc, "zig compiling the module's C")
     proc.kill()
