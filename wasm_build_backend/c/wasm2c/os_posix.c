@@ -763,7 +763,10 @@ uint16_t wbb_os_readlink_at(wbb_fd dir, const char *path, size_t len, char **out
     struct resolved r;
     uint16_t err = resolve((int)dir, path, len, 2, &r);
     if (err) return err;
-    err = read_link(r.dir, r.name, out);
+    /* With its trailing slash: `file/` is ENOTDIR, as Wasmtime says, not EINVAL. */
+    char *name = with_slash(&r);
+    err = name ? read_link(r.dir, name, out) : E_NOMEM;
+    free(name);
     resolved_free(&r);
     if (err) return err;
     if ((*out)[0] == '/') {
