@@ -531,12 +531,13 @@ def test_platform_target(kwargs: dict[str, Any], machine: Machine, expected: str
     [
         ({"system_name": "FreeBSD"}, "CMAKE_SYSTEM_NAME='FreeBSD' is not a system"),
         (
-            {"system_name": "Linux", "system_processor": "riscv64", "crosscompiling": True},
-            "CMAKE_SYSTEM_PROCESSOR: 'riscv64' is not an architecture",
+            {"system_name": "Linux", "system_processor": "sparc64", "crosscompiling": True},
+            "CMAKE_SYSTEM_PROCESSOR: 'sparc64' is not an architecture wasm-build-backend builds "
+            "for: aarch64, armv7l, i686, loongarch64, ppc64le, riscv64, s390x, x86_64",
         ),
         (
-            {"environ": {"_PYTHON_HOST_PLATFORM": "linux-ppc64le"}},
-            "_PYTHON_HOST_PLATFORM='linux-ppc64le': 'ppc64le' is not an architecture",
+            {"environ": {"_PYTHON_HOST_PLATFORM": "linux-mips64"}},
+            "_PYTHON_HOST_PLATFORM='linux-mips64': 'mips64' is not an architecture",
         ),
         (
             {"system_name": "Linux", "environ": {"_PYTHON_HOST_PLATFORM": "win-amd64"}},

@@ -31,7 +31,7 @@ def _arch(value: str, where: str) -> str:
     if arch is None:
         raise BuildError(
             f"{where}: {value!r} is not an architecture wasm-build-backend builds for: "
-            "x86_64 (AMD64) or aarch64 (arm64)"
+            f"{', '.join(sorted(set(ARCH_ALIASES.values())))}"
         )
     return arch
 
