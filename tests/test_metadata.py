@@ -8,9 +8,8 @@ import zipfile
 from email.parser import Parser
 from pathlib import Path
 
-from conftest import SAMPLES, run
-
 from build import ProjectBuilder
+from conftest import SAMPLES, run
 
 FULL = """\
 [build-system]

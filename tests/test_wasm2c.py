@@ -89,7 +89,8 @@ def test_project_engine_and_config_setting(tmp_path: Path) -> None:
     text = (project / "pyproject.toml").read_text()
     # The project's engine is wasmtime, and multi-data (the one script with a table)
     # overrides it with wasm2c.
-    text = text.replace("[tool.wasm-build-backend]\n", '[tool.wasm-build-backend]\nengine = "wasmtime"\n')
+    table = "[tool.wasm-build-backend]\n"
+    text = text.replace(table, f'{table}engine = "wasmtime"\n')
     text = text.replace('module = "multi.wasm"\n', 'module = "multi.wasm"\nengine = "wasm2c"\n', 1)
     (project / "pyproject.toml").write_text(text)
     run([sys.executable, "-m", "wasm_build_backend", "build", project, "-o", tmp_path / "a"])
