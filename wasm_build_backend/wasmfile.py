@@ -570,15 +570,6 @@ class _FeatureReader(_Reader):
             self.found.add("multi-memory")
         self.u64()
 
-    def u64(self) -> int:
-        result = shift = 0
-        while True:
-            b = self.byte()
-            result |= (b & 0x7F) << shift
-            if not b & 0x80:
-                return result
-            shift += 7
-
     def memory_index(self) -> None:
         if self.u32():
             self.found.add("multi-memory")
