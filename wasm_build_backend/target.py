@@ -139,7 +139,9 @@ class Target:
             # dlopen the runtime.
             return ("-dynamic",)
         if self.os == "windows":
-            return ("-municode",)  # the launcher's entry point is wmain
+            # The launcher's entry point is wmain; its main thread runs the module, and
+            # 8 MiB (Linux's and macOS's main stack) holds Wasmtime's wasm stack.
+            return ("-municode", "-Wl,--stack,8388608")
         return ()
 
     @property

@@ -347,8 +347,7 @@ static wasm_config_t *make_config(void) {
                  wbb_script.wasmtime_version);
         switch (s->kind) {
         case WBB_SET_BOOL: ((void (*)(wasm_config_t *, bool))fn)(config, s->value != 0); break;
-        case WBB_SET_U8: ((void (*)(wasm_config_t *, uint8_t))fn)(config, (uint8_t)s->value); break;
-        case WBB_SET_U64: ((void (*)(wasm_config_t *, uint64_t))fn)(config, s->value); break;
+        case WBB_SET_SIZE: ((void (*)(wasm_config_t *, size_t))fn)(config, (size_t)s->value); break;
         case WBB_SET_STRING: {
             wasmtime_error_t *error =
                 ((wasmtime_error_t * (*)(wasm_config_t *, const char *)) fn)(config, s->text);

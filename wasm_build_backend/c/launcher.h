@@ -13,8 +13,9 @@
 /* An engine setting, applied by name to the runtime's config exactly as the
  * build applied it before precompiling: a mismatch would make the artifact
  * fail to load. A string setting is a function `wasmtime_error_t *(wasm_config_t *,
- * const char *)`, such as wasmtime_config_target_set. */
-enum wbb_setting_kind { WBB_SET_BOOL, WBB_SET_U8, WBB_SET_U64, WBB_SET_STRING };
+ * const char *)`, such as wasmtime_config_target_set; a size is a `size_t`, such as
+ * wasmtime_config_max_wasm_stack_set's. */
+enum wbb_setting_kind { WBB_SET_BOOL, WBB_SET_SIZE, WBB_SET_STRING };
 
 struct wbb_setting {
     const char *function;

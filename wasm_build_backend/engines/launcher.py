@@ -31,11 +31,11 @@ COMPILER = "WBB_CODE_COMPILER"
 
 @dataclass(frozen=True)
 class Setting:
-    """One `wasmtime_config_*_set` call: (config, bool) or, for a string,
-    `wasmtime_error_t *(config, const char *)`."""
+    """One `wasmtime_config_*_set` call: (config, bool), (config, size_t) for an
+    int, or, for a string, `wasmtime_error_t *(config, const char *)`."""
 
     function: str
-    value: bool | str
+    value: bool | int | str
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,8 @@ def _embed_asm(target: Target, path: Path) -> str:
 def _setting_c(s: Setting) -> str:
     if isinstance(s.value, str):
         return f"    {{{c_string(s.function)}, WBB_SET_STRING, 0, {c_string(s.value)}}},"
+    if not isinstance(s.value, bool):
+        return f"    {{{c_string(s.function)}, WBB_SET_SIZE, {s.value}u, NULL}},"
     return f"    {{{c_string(s.function)}, WBB_SET_BOOL, {int(s.value)}, NULL}},"
 
 

@@ -59,6 +59,14 @@ _FEATURES = (
 
 PULLEY = "pulley64"
 
+# The wasm stack, in bytes of native stack: twice Wasmtime's default. Precompiled code
+# is for the platform tag's baseline CPU, whose frames are larger than those
+# `wasmtime run` compiles for the CPU it runs on (a fifth larger on one generated
+# module, which ran out of stack where `wasmtime run` did not); twice the room keeps
+# every recursion that works under `wasmtime run` working. The main thread's native
+# stack (8 MiB on Linux and macOS; the Windows launcher reserves as much) holds it.
+WASM_STACK = 1024 * 1024
+
 
 # Pulley has no threads: Wasmtime refuses (aborts) to create such an engine.
 _NOT_ON_PULLEY = ("threads",)
@@ -67,7 +75,8 @@ _NOT_ON_PULLEY = ("threads",)
 def engine_settings(sandbox: Sandbox, precompile: str = "native") -> tuple[Setting, ...]:
     """The engine configuration for a script, the same at compile time and at run time."""
     features = [f for f in _FEATURES if precompile != "pulley" or f not in _NOT_ON_PULLEY]
-    settings = [Setting(f"wasmtime_config_wasm_{f}_set", True) for f in features]
+    settings: list[Setting] = [Setting(f"wasmtime_config_wasm_{f}_set", True) for f in features]
+    settings.append(Setting("wasmtime_config_max_wasm_stack_set", WASM_STACK))
     if precompile != "pulley":
         settings.append(Setting("wasmtime_config_shared_memory_set", True))
     # A wall-clock limit needs epoch checks compiled into the code; they cost a
