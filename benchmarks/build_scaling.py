@@ -261,6 +261,7 @@ def workload(module: Module, folder: Path, work: Path) -> tuple[list[str], list[
     work.mkdir(parents=True, exist_ok=True)
     if module.name == "yosys":
         (work / "design.v").write_text(DESIGN_V)
+        (work / "tmp").mkdir(exist_ok=True)
         args = ["-q", "-p", "read_verilog design.v; synth_ice40 -top top -json design.json"]
         return args, [".", f"{folder / 'share'}::/share", f"{work / 'tmp'}::/tmp"]
     if module.name == "nextpnr-ice40":
