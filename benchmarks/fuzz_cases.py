@@ -24,7 +24,7 @@ import fuzz_fs
 import fuzz_modules
 from fuzz_exec import ENGINES, BuildFailed
 
-from wasm_build_backend.cache import default_cache_dir
+from wasm_build_backend.jobs.cache import default_cache_dir
 
 FUZZ_PY = Path(__file__).resolve().parent / "fuzz.py"
 

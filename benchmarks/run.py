@@ -37,10 +37,10 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
-from wasm_build_backend.config import Sandbox
 from wasm_build_backend.engines import get_engine
 from wasm_build_backend.engines.wasmtime import engine_settings
 from wasm_build_backend.errors import BuildError
+from wasm_build_backend.settings.pyproject import Sandbox
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

@@ -224,8 +224,8 @@ function(wasm_add_executable name)
 endfunction()
 
 # Installs the executable, and its companion files in `share/wasm-build-backend/<dist>/`
-# of the folder above it, where the executable looks for them (wasm_build_backend/layout.py):
-# in a wheel, the scripts folder and the data scheme's root.
+# of the folder above it, where the executable looks for them
+# (wasm_build_backend/distribution/layout.py): in a wheel, the scripts folder and the data scheme's root.
 function(wasm_install_executable name)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "" "DESTINATION" "")
   if(NOT TARGET ${name})

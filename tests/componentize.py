@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
 from pathlib import Path
 
-from wasm_build_backend.cache import Cache
+from wasm_build_backend.jobs.cache import Cache
 
 JCO_VERSION = "1.35.0"
 ADAPTER = "wasi_snapshot_preview1.command.wasm"

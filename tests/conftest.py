@@ -173,8 +173,8 @@ def reference_run(
 def wasmtime_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The pinned `wasmtime` wheel of every supported platform, downloaded once per session
     (pip's own cache makes later sessions cheap): `-C runtime=` for offline cross builds."""
-    from wasm_build_backend.runtime import RUNTIME_VERSION, pip_platforms
-    from wasm_build_backend.target import wasmtime_targets
+    from wasm_build_backend.targets.target import wasmtime_targets
+    from wasm_build_backend.toolchain.runtime import RUNTIME_VERSION, pip_platforms
 
     house = tmp_path_factory.mktemp("wasmtime-wheels")
     download = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:"]
@@ -189,7 +189,7 @@ def wasmtime_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def wasmtime_any_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The `py3-none-any` wasmtime wheel, which pip falls back to for a platform with no wheel
     of its own (it holds the Windows x86_64 DLL)."""
-    from wasm_build_backend.runtime import RUNTIME_VERSION
+    from wasm_build_backend.toolchain.runtime import RUNTIME_VERSION
 
     house = tmp_path_factory.mktemp("wasmtime-any")
     download = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:"]

@@ -27,11 +27,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wasm_build_backend.cache import Cache
-from wasm_build_backend.emulators import glibc_sysroot, qemu, wine, wine_env
 from wasm_build_backend.engines.precompile import wine_stub
-from wasm_build_backend.host import build_machine
-from wasm_build_backend.target import Target
+from wasm_build_backend.jobs.cache import Cache
+from wasm_build_backend.targets.emulators import glibc_sysroot, qemu, wine, wine_env
+from wasm_build_backend.targets.host import build_machine
+from wasm_build_backend.targets.target import Target
 
 _persistent: set[Path] = set()  # Wine prefixes whose server this process keeps running
 

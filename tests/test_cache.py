@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import SAMPLES
 
-from wasm_build_backend.cache import Cache
+from wasm_build_backend.jobs.cache import Cache
 
 
 def build(project: Path, out: Path, cache: Path) -> subprocess.Popen[str]:

@@ -18,7 +18,7 @@ from conftest import FIXTURES, SAMPLES, reference_run, run
 from emulation import Unavailable, emulation
 from test_sandbox import create_exe, launch
 
-from wasm_build_backend.target import parse_tag
+from wasm_build_backend.targets.target import parse_tag
 
 GREET = SAMPLES / "component-hello" / "greet.wasm"
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import EXE, FIXTURES, SAMPLES, run
 
-from wasm_build_backend.config import load_project
 from wasm_build_backend.engines.choice import choose_engine
-from wasm_build_backend.wasmfile import FEATURES, read_module
+from wasm_build_backend.formats.wasmfile import FEATURES, read_module
+from wasm_build_backend.settings.pyproject import load_project
 
 CLI = [sys.executable, "-m", "wasm_build_backend"]
 HELLO = SAMPLES / "hello" / "hello.wasm"

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import EXE, FIXTURES, SAMPLES, run
 
-from wasm_build_backend.runtime import RUNTIME_VERSION
+from wasm_build_backend.toolchain.runtime import RUNTIME_VERSION
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="the cache location checked here is Linux's"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from wasm_build_backend.errors import BuildError
-from wasm_build_backend.host import Machine, build_machine, host_target
+from wasm_build_backend.targets.host import Machine, build_machine, host_target
 
 MAC_ARM = Machine("darwin", "aarch64")
 MAC_INTEL = Machine("darwin", "x86_64")

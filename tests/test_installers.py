@@ -24,7 +24,7 @@ import pytest
 from conftest import EXE, SAMPLES, assert_flat_scripts, run
 from test_frontends import CASES, COMPONENT_SAMPLES, Reference, check_cases
 
-from wasm_build_backend.config import load_project
+from wasm_build_backend.settings.pyproject import load_project
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX installers' layouts")
 

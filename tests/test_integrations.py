@@ -28,9 +28,9 @@ from packaging.tags import sys_tags
 from test_targets import bundled_licences, members
 
 from wasm_build_backend.errors import BuildError
-from wasm_build_backend.host import Machine
 from wasm_build_backend.integrations import platform_target
-from wasm_build_backend.target import parse_tag
+from wasm_build_backend.targets.host import Machine
+from wasm_build_backend.targets.target import parse_tag
 
 HELLO_CASES = [[], ["big", "world"], ["--exit", "5"], ["--exit", "x"], ["--argv0"]]
 ERROR = "wasm-build-backend: error: "

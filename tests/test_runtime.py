@@ -19,16 +19,16 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES
 
-from wasm_build_backend.binfmt import elf_needed, identify
-from wasm_build_backend.cache import Cache
 from wasm_build_backend.errors import BuildError
-from wasm_build_backend.runtime import (
+from wasm_build_backend.formats.binfmt import elf_needed, identify
+from wasm_build_backend.jobs.cache import Cache
+from wasm_build_backend.targets.target import parse_tag
+from wasm_build_backend.toolchain.runtime import (
     RUNTIME_VERSION,
     installed_library,
     pip_platforms,
     runtime_library,
 )
-from wasm_build_backend.target import parse_tag
 
 WIN_ARM64 = parse_tag("win_arm64")
 MUSL_ARM64 = parse_tag("musllinux_1_2_aarch64")

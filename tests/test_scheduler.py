@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 
 from wasm_build_backend.errors import BuildError
-from wasm_build_backend.scheduler import (
+from wasm_build_backend.jobs.scheduler import (
     BUILD_MEMORY_ENV,
     Job,
     check_memory_setting,
     memory_budget,
     run_jobs,
 )
-from wasm_build_backend.settings import parse_settings
+from wasm_build_backend.settings.options import parse_settings
 
 MiB = 1024**2
 # A job process: logs its start, works a little, logs its end (monotonic ns).

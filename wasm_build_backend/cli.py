@@ -12,8 +12,15 @@ from pathlib import Path
 
 from . import __version__
 from .buildapi import build_project_wheel
-from .cache import Cache, check_output_folder
-from .config import (
+from .distribution.layout import Layout
+from .errors import BuildError, reported
+from .executables import build_scripts
+from .formats.wasmfile import read_module
+from .inspection import format_report, report
+from .jobs.cache import Cache, check_output_folder
+from .jobs.progress import NORMAL, QUIET, VERBOSE, set_verbosity
+from .settings.options import PRECOMPILE_MODES, BuildSettings
+from .settings.pyproject import (
     DEFAULT_ENGINE,
     ENGINES,
     EnvPolicy,
@@ -27,15 +34,8 @@ from .config import (
     parse_dir,
     parse_size,
 )
-from .errors import BuildError, reported
-from .executables import build_scripts
-from .host import host_target
-from .inspection import format_report, report
-from .layout import Layout
-from .progress import NORMAL, QUIET, VERBOSE, set_verbosity
-from .settings import PRECOMPILE_MODES, BuildSettings
-from .target import SUPPORTED_TAGS, Target, all_targets, parse_tag
-from .wasmfile import read_module
+from .targets.host import host_target
+from .targets.target import SUPPORTED_TAGS, Target, all_targets, parse_tag
 
 
 def _output_path(args: argparse.Namespace, module: Path, target: Target) -> Path:

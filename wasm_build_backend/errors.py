@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from . import progress
-from .processes import Interrupted, stopping
-from .progress import VERBOSE, verbosity
+from .jobs import progress
+from .jobs.processes import Interrupted, stopping
+from .jobs.progress import VERBOSE, verbosity
 
 T = TypeVar("T")
 

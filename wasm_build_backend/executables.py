@@ -10,17 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .archive import source_date_epoch
-from .cache import Cache
-from .config import AUTO, Script
+from .distribution.archive import source_date_epoch
+from .distribution.layout import Layout
 from .engines import BuildRequest, get_engine
 from .engines.choice import choose_engine
 from .errors import BuildError
-from .layout import Layout
-from .limits import checked_script
-from .progress import say, step
-from .target import WASMTIME_TAGS, Target
-from .wasmfile import WasmModule, read_module
+from .formats.wasmfile import WasmModule, read_module
+from .jobs.cache import Cache
+from .jobs.progress import say, step
+from .settings.limits import checked_script
+from .settings.pyproject import AUTO, Script
+from .targets.target import WASMTIME_TAGS, Target
 
 
 @dataclass(frozen=True)

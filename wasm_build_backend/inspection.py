@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import AUTO
 from .engines.choice import choose_engine, engine_problem
-from .limits import size_text
-from .wasmfile import FEATURES, Memory, WasmModule
+from .formats.wasmfile import FEATURES, Memory, WasmModule
+from .settings.limits import size_text
+from .settings.pyproject import AUTO
 
 
 def _not_runnable(module: WasmModule) -> str | None:
@@ -93,7 +93,7 @@ def report(module: WasmModule) -> dict[str, Any]:
 def _wasm2c_estimate(module: WasmModule) -> dict[str, Any]:
     """What a cold wasm2c build of the module is expected to take on this machine."""
     from .engines.wasm2c import estimate_build
-    from .scheduler import cpu_count, memory_budget
+    from .jobs.scheduler import cpu_count, memory_budget
 
     seconds, peak = estimate_build(module)
     return {

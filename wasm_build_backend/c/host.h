@@ -83,7 +83,8 @@ char *wbb_getenv(const char *name);
 char *wbb_executable_dir(void);
 /* The folder of the files installed for the executable (runtime library, data folders):
  * the first of `dirs`, relative to the executable's own folder, that exists, as a full
- * path (see wasm_build_backend/layout.py). Fails with a message naming them if none does. */
+ * path (see wasm_build_backend/distribution/layout.py). Fails with a message naming them
+ * if none does. */
 char *wbb_companion_dir(const char *const *dirs, size_t count);
 /* The host path of a preopened directory (`companion_dir` for WBB_DIR_DATA); a WBB_DIR_TMP
  * folder is created and removed again by wbb_exit or wbb_remove_tmp_dirs. */

@@ -1,8 +1,8 @@
 """Engines: each turns a validated module and a target into a native executable.
 
 `wasmtime` precompiles the module and links a launcher that loads the Wasmtime
-library shipped with it (see layout.py); `wasm2c` translates the module to C and links it with its
-own runtime into one static executable.
+library shipped with it (see distribution/layout.py); `wasm2c` translates the module
+to C and links it with its own runtime into one static executable.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from ..cache import Cache
-from ..config import Script
+from ..distribution.layout import Layout
 from ..errors import BuildError
-from ..layout import Layout
-from ..target import Target
-from ..wasmfile import WasmModule
+from ..formats.wasmfile import WasmModule
+from ..jobs.cache import Cache
+from ..settings.pyproject import Script
+from ..targets.target import Target
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from __future__ import annotations
 import sys
 
 from ..errors import BuildError
-from ..target import Target
-from ..wasmfile import WasmModule
+from ..formats.wasmfile import WasmModule
+from ..targets.target import Target
 
 # The engines `auto` tries, best first; the last one is taken if none can.
 PREFERENCE = ("wasm2c", "wasmtime")

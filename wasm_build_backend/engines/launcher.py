@@ -15,11 +15,11 @@ from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
-from .. import musl
-from ..cache import Cache
-from ..config import Sandbox
-from ..target import Target
-from ..zig import zig_cc, zig_version
+from ..jobs.cache import Cache
+from ..settings.pyproject import Sandbox
+from ..targets.target import Target
+from ..toolchain import musl
+from ..toolchain.zig import zig_cc, zig_version
 from .policy_c import c_string, policy_c
 
 # What the executable carries (enum wbb_code_kind in launcher.h).

@@ -4,7 +4,7 @@ the same arrays and the same fields of their script struct from a `Sandbox`."""
 
 from __future__ import annotations
 
-from ..config import Sandbox
+from ..settings.pyproject import Sandbox
 
 
 def c_string(value: str) -> str:

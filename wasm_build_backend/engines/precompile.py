@@ -19,15 +19,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .. import processes
-from ..cache import Cache
-from ..config import Sandbox
-from ..emulators import Emulator
 from ..errors import BuildError
-from ..runtime import RUNTIME_VERSION
-from ..target import Target
-from ..wasmfile import WasmModule
-from ..zig import zig_cc, zig_version
+from ..formats.wasmfile import WasmModule
+from ..jobs import processes
+from ..jobs.cache import Cache
+from ..settings.pyproject import Sandbox
+from ..targets.emulators import Emulator
+from ..targets.target import Target
+from ..toolchain.runtime import RUNTIME_VERSION
+from ..toolchain.zig import zig_cc, zig_version
 from .launcher import COMPILER, Code, ScriptSource, Setting, c_sources, link, script_source
 
 # Generous: a large module compiles in well under a minute even under qemu; this only

@@ -36,17 +36,18 @@ from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
-from .. import notices, processes
-from ..cache import Cache
-from ..config import Sandbox
+from ..distribution import notices
 from ..errors import BuildError
-from ..macho import fat
-from ..progress import say
-from ..scheduler import Clock, Job, cpu_count, memory_budget, run_jobs
-from ..target import Target
+from ..formats.macho import fat
+from ..formats.wasmfile import WASI_P1, WasmModule, code_sizes
+from ..jobs import processes
+from ..jobs.cache import Cache
+from ..jobs.progress import say
+from ..jobs.scheduler import Clock, Job, cpu_count, memory_budget, run_jobs
+from ..settings.pyproject import Sandbox
+from ..targets.target import Target
+from ..toolchain.zig import zig_cc, zig_version
 from ..wasi.preview1 import unsupported_imports
-from ..wasmfile import WASI_P1, WasmModule, code_sizes
-from ..zig import zig_cc, zig_version
 from . import BuildRequest, Executable
 from .policy_c import c_string, policy_c
 from .wasm2c_parts import Part, part_bytes_for, read_parts, repartition

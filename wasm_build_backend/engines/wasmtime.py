@@ -20,18 +20,18 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .. import notices
-from ..cache import Cache
-from ..config import Sandbox
-from ..emulators import Emulator, find_emulator
+from ..distribution import notices
 from ..errors import BuildError
-from ..host import Machine, build_machine
-from ..macho import fat
-from ..progress import say
-from ..runtime import RUNTIME_VERSION, runtime_library
-from ..target import Target
-from ..unwinder import needs_unwinder, unwinder
-from ..wasmfile import WasmModule
+from ..formats.macho import fat
+from ..formats.wasmfile import WasmModule
+from ..jobs.cache import Cache
+from ..jobs.progress import say
+from ..settings.pyproject import Sandbox
+from ..targets.emulators import Emulator, find_emulator
+from ..targets.host import Machine, build_machine
+from ..targets.target import Target
+from ..toolchain.runtime import RUNTIME_VERSION, runtime_library
+from ..toolchain.unwinder import needs_unwinder, unwinder
 from . import BuildRequest, Executable
 from .launcher import ARTIFACT, MODULE, PATH, Code, ScriptSource, Setting, link, script_source
 from .precompile import emulated, first_lines, in_process, python_engine

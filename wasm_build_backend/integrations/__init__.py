@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from packaging.utils import canonicalize_name
 
 from ..errors import BuildError
-from ..host import Machine, build_machine, host_target
-from ..target import ARCH_ALIASES, Target, parse_tag
+from ..targets.host import Machine, build_machine, host_target
+from ..targets.target import ARCH_ALIASES, Target, parse_tag
 
 _SYSTEMS = {"linux": "linux", "darwin": "macos", "windows": "windows"}
 

@@ -22,8 +22,13 @@ import shutil
 import sys
 from pathlib import Path
 
-from ..cache import Cache
-from ..config import (
+from ..distribution.layout import Layout
+from ..distribution.wheeltag import wheel_platform_tag
+from ..errors import BuildError, reported
+from ..executables import build_scripts
+from ..jobs.cache import Cache
+from ..settings.options import check_precompile
+from ..settings.pyproject import (
     DEFAULT_ENGINE,
     DataDir,
     Origin,
@@ -39,12 +44,7 @@ from ..config import (
     parse_dir,
     parse_size,
 )
-from ..errors import BuildError, reported
-from ..executables import build_scripts
-from ..layout import Layout
-from ..settings import check_precompile
-from ..target import parse_tag
-from ..wheeltag import wheel_platform_tag
+from ..targets.target import parse_tag
 from . import distribution_name, platform_target
 
 

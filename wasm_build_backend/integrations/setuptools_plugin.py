@@ -13,7 +13,7 @@ has a `[tool.wasm-build-backend]` table it adds:
   `bdist_wheel` maps to `{name}-{version}.data/scripts/` and editable wheels fill too;
 - to `install_data`: the companion files, copied below the data root, which
   `bdist_wheel` maps to `{name}-{version}.data/data/`, where the backend's own wheels
-  put them (see `layout.py`);
+  put them (see `distribution/layout.py`);
 - to `bdist_wheel`: the platform tag (a wheel with no extension modules is tagged
   `py3-none-<platform>`, the platform raised to what the shipped files need, as the
   backend's wheels are; with extension modules, setuptools' tag stands), and the
@@ -42,9 +42,14 @@ from typing import Any, NoReturn
 
 from setuptools import Command  # type: ignore[import-untyped,unused-ignore]
 
-from .. import notices
-from ..cache import Cache
-from ..config import (
+from ..distribution import notices
+from ..distribution.layout import Layout
+from ..distribution.wheeltag import wheel_platform_tag
+from ..errors import BuildError
+from ..executables import build_scripts
+from ..jobs.cache import Cache
+from ..settings.options import check_precompile
+from ..settings.pyproject import (
     DEFAULT_ENGINE,
     TOOL,
     Script,
@@ -53,12 +58,7 @@ from ..config import (
     load_pyproject,
     parse_scripts,
 )
-from ..errors import BuildError
-from ..executables import build_scripts
-from ..layout import Layout
-from ..settings import check_precompile
-from ..target import Target, parse_tag
-from ..wheeltag import wheel_platform_tag
+from ..targets.target import Target, parse_tag
 from . import distribution_name, platform_target
 
 _TOOL_KEYS = ("engine", "scripts")

@@ -8,7 +8,7 @@ only fail when the C is linked, or worse, be called with the wrong arguments.
 
 from __future__ import annotations
 
-from ..wasmfile import WASI_P1, Import
+from ..formats.wasmfile import WASI_P1, Import
 
 _I32, _I64 = "i32", "i64"
 

@@ -15,7 +15,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import InvalidName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from .errors import BuildError
+from ..errors import BuildError
 
 METADATA_VERSION = "2.4"
 

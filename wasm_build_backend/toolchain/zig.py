@@ -9,10 +9,10 @@ from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
-from . import processes
-from .cache import private_temp_dir, unwritable
-from .errors import BuildError
-from .progress import debug
+from ..errors import BuildError
+from ..jobs import processes
+from ..jobs.cache import private_temp_dir, unwritable
+from ..jobs.progress import debug
 
 
 @cache

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Union
 
-from .errors import BuildError
-from .metadata import Metadata, parse_project
+from ..distribution.metadata import Metadata, parse_project
+from ..errors import BuildError
 
 if sys.version_info >= (3, 11):
     import tomllib

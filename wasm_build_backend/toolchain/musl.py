@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .cache import Cache
-from .elf import without_needed
-from .target import Target
+from ..formats.elf import without_needed
+from ..jobs.cache import Cache
+from ..targets.target import Target
 from .zig import zig_cc, zig_version
 
 LIBGCC = "libgcc_s.so.1"

@@ -6,8 +6,8 @@ import os
 import time
 from pathlib import Path
 
-from .errors import BuildError
-from .progress import warn_once
+from ..errors import BuildError
+from ..jobs.progress import warn_once
 
 # The zip format cannot store earlier times; without SOURCE_DATE_EPOCH every
 # build uses this, so rebuilds are byte-identical either way.

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from . import macho
-from .elf import glibc_needed
-from .target import Target
+from ..formats import macho
+from ..formats.elf import glibc_needed
+from ..targets.target import Target
 
 
 def _macos_needed(path: Path, target: Target) -> tuple[int, int] | None:

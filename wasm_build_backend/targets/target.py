@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .errors import BuildError
-from .progress import warn_once
+from ..errors import BuildError
+from ..jobs.progress import warn_once
 
 # The oldest glibc the launcher is linked against: zig links against stubs of
 # this version, so the launcher itself never raises a wheel's manylinux tag.

@@ -26,14 +26,14 @@ from pathlib import Path
 
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
-from . import processes
-from .binfmt import elf_needed, identify
-from .cache import Cache
-from .errors import BuildError
-from .host import Machine, build_machine
+from ..errors import BuildError
+from ..formats.binfmt import elf_needed, identify
+from ..jobs import processes
+from ..jobs.cache import Cache
+from ..jobs.progress import say
+from ..targets.host import Machine, build_machine
+from ..targets.target import Target
 from .musl import standalone
-from .progress import say
-from .target import Target
 from .unwinder import needs_unwinder
 
 RUNTIME_VERSION = version("wasmtime")

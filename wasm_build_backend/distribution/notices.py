@@ -15,10 +15,10 @@ from importlib.metadata import PackageNotFoundError, distribution
 from importlib.resources import files
 from pathlib import Path
 
-from .errors import BuildError
-from .progress import warn
-from .target import Target
-from .zig import zig_lib_dir
+from ..errors import BuildError
+from ..jobs.progress import warn
+from ..targets.target import Target
+from ..toolchain.zig import zig_lib_dir
 
 # Where a wheel keeps these texts, inside `licenses/` of its .dist-info folder.
 FOLDER = "bundled"

@@ -19,10 +19,10 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
-from . import __version__
+from .. import __version__
+from ..errors import BuildError
+from ..jobs.cache import Cache, check_output_folder
 from .archive import chmod_as_created, source_date_epoch, zip_date_time
-from .cache import Cache, check_output_folder
-from .errors import BuildError
 
 _LEVEL = 6
 _CACHED_DEFLATE = 1 << 20  # entries at least this large have their deflate cached

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .cache import Cache
+from ..jobs.cache import Cache
+from ..targets.target import Target
 from .musl import standalone
-from .target import Target
 from .zig import zig_cc, zig_lib_dir, zig_version
 
 _SOURCES = (

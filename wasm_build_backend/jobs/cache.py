@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 
-from .errors import BuildError
+from ..errors import BuildError
 from .progress import debug, warn
 
 _ENV = "WASM_BUILD_BACKEND_CACHE"

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .config import Script
-from .errors import BuildError
-from .progress import warn
-from .target import Target
-from .wasmfile import Memory, WasmModule
+from ..errors import BuildError
+from ..formats.wasmfile import Memory, WasmModule
+from ..jobs.progress import warn
+from ..targets.target import Target
+from .pyproject import Script
 
 # Both runtimes hold the limit in an int64_t (launcher.h, wbb_w2c.h; Wasmtime's
 # wasmtime_store_limiter takes one too).

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .target import Target
+from ..targets.target import Target
 
 SHARE = "share/wasm-build-backend"
 

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
 
-from .cache import Cache
-from .config import check_engine
-from .errors import BuildError
-from .host import host_target
-from .scheduler import check_memory_setting
-from .target import Target, parse_tag
+from ..errors import BuildError
+from ..jobs.cache import Cache
+from ..jobs.scheduler import check_memory_setting
+from ..targets.host import host_target
+from ..targets.target import Target, parse_tag
+from .pyproject import check_engine
 
 ConfigSettings = Mapping[str, Union[str, list[str], None]]
 

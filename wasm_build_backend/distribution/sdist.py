@@ -10,10 +10,10 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from ..errors import BuildError
+from ..jobs.cache import check_output_folder
+from ..settings.pyproject import Project
 from .archive import chmod_as_created, source_date_epoch
-from .cache import check_output_folder
-from .config import Project
-from .errors import BuildError
 
 
 def sdist_files(project: Project) -> list[str]:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BuildError
+from ..errors import BuildError
 
 BUILD_MEMORY_ENV = "WASM_BUILD_BACKEND_BUILD_MEMORY"
 # Left to the rest of the machine out of what it has available at the start.
@@ -141,7 +141,7 @@ def run_jobs(
 
 def check_memory_setting(value: str, where: str) -> int:
     """A `build-memory` value (`4GiB`, a number of bytes) checked: an error names `where`."""
-    from .config import parse_size
+    from ..settings.pyproject import parse_size
 
     try:
         size = parse_size(value.strip(), where, Path(where))

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BuildError
+from ..errors import BuildError
 from .target import ARCH_ALIASES, SUPPORTED_TAGS, Target
 
 _MACOS_FLOOR = {"x86_64": (10, 12), "aarch64": (11, 0), "universal2": (10, 12)}

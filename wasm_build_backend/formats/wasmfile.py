@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .errors import BuildError
+from ..errors import BuildError
 
 MAGIC = b"\0asm"
 CORE_VERSION = b"\x01\x00\x00\x00"

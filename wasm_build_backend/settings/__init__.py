@@ -1,0 +1,1 @@
+"""Settings: `pyproject.toml`'s `[tool.wasm-build-backend]`, `-C` options, sandbox limits."""
