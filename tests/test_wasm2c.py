@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, SAMPLES, run
+from conftest import FIXTURES, SAMPLES, reference_run, run
 from test_sandbox import create_exe as sandbox_create_exe
 from test_sandbox import launch
 
@@ -443,6 +443,42 @@ def test_large_module_is_split_and_cached(tmp_path: Path) -> None:
     assert {o: (o / "module.o").stat().st_mtime_ns for o in objects} == stamps
     assert sorted((tmp_path / "cache" / "wasm2c-objects").iterdir()) == objects
     assert exe.is_file()
+
+
+def test_many_data_segments_load_in_order(tmp_path: Path) -> None:
+    """Hundreds of data segments (CPython with its library packed in has 24,000): their
+    loads become a table and a loop in the C, still in the module's order, so that of
+    overlapping segments the later one wins, as in Wasmtime."""
+    import wasmtime
+
+    count = 300
+    segments = "\n".join(
+        f'(data (i32.const {16 + 3 * k}) "{chr(65 + k % 26) * 5}")' for k in range(count)
+    )
+    length = 3 * count + 2
+    wat = f"""(module
+      (import "wasi_snapshot_preview1" "fd_write"
+        (func $write (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      {segments}
+      (func (export "_start")
+        (i32.store (i32.const 0) (i32.const 16))
+        (i32.store (i32.const 4) (i32.const {length}))
+        (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"""
+    module = tmp_path / "segments.wasm"
+    module.write_bytes(wasmtime.wat2wasm(wat))
+    memory = bytearray(16 + length)
+    for k in range(count):
+        memory[16 + 3 * k : 16 + 3 * k + 5] = chr(65 + k % 26).encode() * 5
+    expected = memory[16:].decode()
+
+    c_folder = translate(read_module(module), find_wabt(), Cache(tmp_path / "cache"))
+    c = "".join(p.read_text() for p in c_folder.glob("*.c"))
+    assert "wbb_data_loads_0[]" in c and c.count("LOAD_DATA(") < 10
+    exe = create_exe(module, tmp_path / "out" / "segments")
+    assert launch(exe, cwd=tmp_path).stdout == expected
+    reference = reference_run(module, [], argv0="segments", cwd=tmp_path)
+    assert reference.stdout == expected, reference.stderr
 
 
 def test_parts_are_the_same_from_every_translation(tmp_path: Path) -> None:

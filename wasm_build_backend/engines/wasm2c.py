@@ -54,7 +54,7 @@ from .wasm2c_parts import Part, part_bytes_for, read_parts, repartition
 
 # The wasm2c output is patched (see _PATCHES); bump when the patches or the way the
 # C is produced change, so cached translations are made again.
-_TRANSLATION_VERSION = "3"
+_TRANSLATION_VERSION = "4"
 
 # Proposals wasm2c translates only when asked; the rest it knows are on by default.
 # Without the module's debug names the C is the same but for names, which never reach
