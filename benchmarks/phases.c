@@ -5,8 +5,9 @@
  *
  * LIBRARY is the Wasmtime library an installed script uses, ARTIFACT the
  * precompiled module it embeds, each SETTING the name of a boolean
- * `wasmtime_config_*_set` function the build enabled (the engine must be
- * configured as at compile time, or the artifact does not load). Writes one
+ * `wasmtime_config_*_set` function the build enabled, or NAME=N for one that
+ * takes a size (the engine must be configured as the launcher configures it,
+ * or the artifact does not load). Writes one
  * "<phase> <nanoseconds>" line per phase to OUT.
  *
  * The launcher cannot time itself without changing it; this harness makes the
@@ -82,10 +83,14 @@ int main(int argc, char **argv) {
 
     wasm_config_t *config = api.wasm_config_new();
     for (int i = 4; i < sep; i++) {
-        void (*set)(wasm_config_t *, bool);
-        *(void **)&set = dlsym(library, argv[i]);
+        char *size = strchr(argv[i], '=');
+        if (size) *size++ = '\0';
+        void *set = dlsym(library, argv[i]);
         if (!set) die("unknown setting");
-        set(config, true);
+        if (size)
+            ((void (*)(wasm_config_t *, size_t))set)(config, (size_t)strtoull(size, NULL, 10));
+        else
+            ((void (*)(wasm_config_t *, bool))set)(config, true);
     }
     wasm_engine_t *engine = api.wasm_engine_new_with_config(config);
     if (!engine) die("no engine");

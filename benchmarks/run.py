@@ -669,7 +669,11 @@ class PhaseTimer:
             log(f"{prepared.program.name}: no single artifact in {cache_dir}: phases skipped")
             return None
         # The engine settings of a script with the default sandbox, as the build used.
-        settings = [s.function for s in engine_settings(Sandbox()) if s.value]
+        settings = [
+            s.function if s.value is True else f"{s.function}={s.value}"
+            for s in engine_settings(Sandbox())
+            if s.value is True or (isinstance(s.value, int) and not isinstance(s.value, bool))
+        ]
         out = cache_dir.parent / "phases.txt"
         argv = [
             str(self.path),
