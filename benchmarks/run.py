@@ -670,9 +670,9 @@ class PhaseTimer:
             return None
         # The engine settings of a script with the default sandbox, as the build used.
         settings = [
-            s.function if s.value is True else f"{s.function}={s.value}"
+            s.function if isinstance(s.value, bool) else f"{s.function}={s.value}"
             for s in engine_settings(Sandbox())
-            if s.value is True or (isinstance(s.value, int) and not isinstance(s.value, bool))
+            if s.value is not False and not isinstance(s.value, str)
         ]
         out = cache_dir.parent / "phases.txt"
         argv = [

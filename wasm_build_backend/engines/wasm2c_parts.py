@@ -32,6 +32,7 @@ import mmap
 import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from itertools import groupby
 from pathlib import Path
 
 # A part is closed once it holds this much C; functions are never split.
@@ -117,55 +118,30 @@ def _table_loads(text: bytes) -> bytes:
     """`text` with each run of `_TABLE_LOADS` or more data segment loads into the same
     memory replaced by a table of them and a loop over it, in the same order (later
     segments overwrite earlier ones)."""
-    lines = text.split(b"\n")
+    matched = [(line, _LOAD.match(line)) for line in text.split(b"\n")]
     out: list[bytes] = []
     tables = 0
-    i = 0
-    while i < len(lines):
-        first = _LOAD.match(lines[i])
-        end = i
-        while end < len(lines):
-            m = _LOAD.match(lines[end])
-            if m is None or first is None or m.group(1) != first.group(1):
-                break
-            end += 1
-        if end - i < _TABLE_LOADS:
-            out.extend(lines[i : max(end, i + 1)])
-            i = max(end, i + 1)
+    for memory, group in groupby(matched, lambda lm: lm[1] and lm[1].group(1)):
+        run = list(group)
+        if not memory or len(run) < _TABLE_LOADS:
+            out += [line for line, _ in run]
             continue
-        assert first is not None
-        name = f"wbb_data_loads_{tables}".encode()
+        name = f"wbb_data_loads_{tables}"
+        entry = f"{name}[wbb_k]"
         tables += 1
-        out += [
-            b"  {",
-            b"    static const struct { u64 offset; const u8 *data; u64 size; } "
-            + name
-            + b"[] = {",
-        ]
-        for line in lines[i:end]:
-            m = _LOAD.match(line)
-            assert m is not None
-            out.append(b"      {" + m.group(2) + b"u, " + m.group(3) + b", " + m.group(4) + b"u},")
-        memory = first.group(1)
-        out += [
-            b"    };",
-            b"    for (size_t wbb_k = 0; wbb_k < sizeof "
-            + name
-            + b" / sizeof "
-            + name
-            + b"[0]; wbb_k++)",
-            b"      LOAD_DATA("
-            + memory
-            + b", "
-            + name
-            + b"[wbb_k].offset, "
-            + name
-            + b"[wbb_k].data, "
-            + name
-            + b"[wbb_k].size);",
-            b"  }",
-        ]
-        i = end
+        rows = "".join(
+            f"      {{{m[2].decode()}u, {m[3].decode()}, {m[4].decode()}u}},\n" for _, m in run if m
+        )
+        loop = (
+            f"  {{\n"
+            f"    static const struct {{ u64 offset; const u8 *data; u64 size; }} {name}[] = {{\n"
+            f"{rows}"
+            f"    }};\n"
+            f"    for (size_t wbb_k = 0; wbb_k < sizeof {name} / sizeof {name}[0]; wbb_k++)\n"
+            f"      LOAD_DATA({memory.decode()}, {entry}.offset, {entry}.data, {entry}.size);\n"
+            f"  }}"
+        )
+        out.append(loop.encode())
     return b"\n".join(out)
 
 
