@@ -10,6 +10,7 @@ Validation itself is Wasmtime's (see `engines.wasmtime.validate`).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -232,6 +233,18 @@ class _Reader:
     def truncated(self) -> BuildError:
         return BuildError(f"malformed WebAssembly: unexpected end at byte {self.pos}", self.path)
 
+    def sections(self) -> Iterator[tuple[int, int]]:
+        """Each section's id and size from the current position on, with `pos` at its
+        contents; whatever the caller reads of one, the next starts where it ends."""
+        while self.pos < len(self.data):
+            section = self.byte()
+            size = self.u32()
+            end = self.pos + size
+            if end > len(self.data):
+                raise self.truncated()
+            yield section, size
+            self.pos = end
+
     def byte(self) -> int:
         if self.pos >= len(self.data):
             raise self.truncated()
@@ -330,12 +343,7 @@ def read_module(path: Path) -> WasmModule:
     r = _Reader(data, path)
     r.pos = 8
     types: list[FuncType] | None = None
-    while r.pos < len(data):
-        section = r.byte()
-        size = r.u32()
-        end = r.pos + size
-        if end > len(data):
-            raise r.truncated()
+    for section, _size in r.sections():
         if section == 1:
             types = r.func_types()
         elif section == 2:
@@ -371,7 +379,6 @@ def read_module(path: Path) -> WasmModule:
                 name, kind = r.name(), r.byte()
                 r.u32()
                 module.exports.append(Export(name, _KINDS.get(kind, f"kind {kind}")))
-        r.pos = end
     return module
 
 
@@ -785,11 +792,7 @@ def used_features(module: WasmModule) -> tuple[str, ...]:
     r.pos = 8
     memories = tables = 0
     mutable_globals: list[bool] = []
-    data = module.data
-    while r.pos < len(data):
-        section = r.byte()
-        size = r.u32()
-        end = r.pos + size
+    for section, _size in r.sections():
         try:
             if section == 1:
                 r.types()
@@ -852,7 +855,6 @@ def used_features(module: WasmModule) -> tuple[str, ...]:
                 r.found.add("exceptions")
         except (_Stop, BuildError, IndexError):
             pass  # what this reader cannot follow in one section leaves the others readable
-        r.pos = end
     if memories > 1:
         r.found.add("multi-memory")
     if tables > 1:
@@ -909,12 +911,7 @@ def _read_component(path: Path, data: bytes) -> WasmModule:
     module = WasmModule(path, data, is_component=True)
     r = _Reader(data, path)
     r.pos = 8
-    while r.pos < len(data):
-        section = r.byte()
-        size = r.u32()
-        end = r.pos + size
-        if end > len(data):
-            raise r.truncated()
+    for section, _size in r.sections():
         if section == _IMPORT_SECTION:
             for _ in range(r.u32()):
                 name = _component_name(r)
@@ -930,7 +927,6 @@ def _read_component(path: Path, data: bytes) -> WasmModule:
                 if r.byte() == 1:  # an optional type ascription
                     _extern_desc(r)
                 module.exports.append(Export(name, kind))
-        r.pos = end
     return module
 
 
@@ -941,10 +937,7 @@ def code_sizes(module: WasmModule) -> tuple[list[int], int]:
     r.pos = 8
     bodies: list[int] = []
     data = 0
-    while r.pos < len(module.data):
-        section = r.byte()
-        size = r.u32()
-        end = r.pos + size
+    for section, size in r.sections():
         if section == 10:
             for _ in range(r.u32()):
                 body = r.u32()
@@ -952,5 +945,4 @@ def code_sizes(module: WasmModule) -> tuple[list[int], int]:
                 r.pos += body
         elif section == 11:
             data += size
-        r.pos = end
     return bodies, data
